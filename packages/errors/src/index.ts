@@ -1,0 +1,3 @@
+export * from './location.js';
+export * from './error.js';
+export * from './diagnostic.js';

@@ -1,0 +1,3 @@
+export * from './ast.js';
+export * from './instructions.js';
+export * from './plan.js';
