@@ -1,1 +1,2 @@
-export {};
+export * from './runc/index.js';
+export * from './copy/index.js';
