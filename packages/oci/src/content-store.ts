@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream as createFileReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+
+import { TsbuildError } from '@tsbuild/errors';
+
+import { assertDigest, Digester, digestHex, sha256Digest } from './digest.js';
+
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+export interface ExpectedBlob {
+  digest?: string;
+  size?: number;
+}
+
+export type BlobSource = AsyncIterable<Uint8Array> | NodeJS.ReadableStream | Uint8Array;
+
+/**
+ * Content-addressed blobs on disk: `<root>/content/blobs/sha256/<hex>`. A blob only ever appears
+ * there complete and verified (written to `<root>/content/ingest/`, checked, fsynced, renamed), and
+ * every read is checked again against its digest, so a corrupted file is noticed, not used.
+ */
+export class ContentStore {
+  readonly root: string;
+  private readonly blobsDir: string;
+  private readonly ingestDir: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.blobsDir = join(root, 'content', 'blobs', 'sha256');
+    this.ingestDir = join(root, 'content', 'ingest');
+  }
+
+  /** Where a blob lives (whether or not it is present). */
+  blobPath(digest: string): string {
+    return join(this.blobsDir, digestHex(digest));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return (await this.size(digest)) !== undefined;
+  }
+
+  async size(digest: string): Promise<number | undefined> {
+    const path = this.blobPath(digest);
+    try {
+      return (await stat(path)).size;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw ioError(`cannot stat blob ${digest}`, error);
+    }
+  }
+
+  /**
+   * The blob's bytes as a stream that checks them as they pass: if they do not hash to `digest`
+   * the stream fails with DIGEST_MISMATCH instead of ending (BLOB_NOT_FOUND if it is absent).
+   */
+  createReadStream(digest: string): Readable {
+    const verifier = new VerifyingStream(digest);
+    let path: string;
+    try {
+      path = this.blobPath(digest);
+    } catch (error) {
+      process.nextTick(() => verifier.destroy(error as Error));
+      return verifier;
+    }
+    const file = createFileReadStream(path);
+    file.on('error', (error) => verifier.destroy(readError(digest, error)));
+    verifier.on('close', () => file.destroy());
+    file.pipe(verifier);
+    return verifier;
+  }
+
+  /** The whole blob, verified. For manifests and configs; stream layers with createReadStream. */
+  async readBytes(digest: string): Promise<Buffer> {
+    const path = this.blobPath(digest);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw readError(digest, error);
+    }
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) throw corruptError(digest, actual);
+    return bytes;
+  }
+
+  async readJson<T>(digest: string): Promise<T> {
+    const bytes = await this.readBytes(digest);
+    try {
+      return JSON.parse(bytes.toString('utf8')) as T;
+    } catch (error) {
+      throw new TsbuildError('INVALID_JSON', `blob ${digest} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Stores a blob. The bytes go to a private temp file while being hashed and counted; only if
+   * they match `expected` are they fsynced and renamed into place, so a failed or interrupted
+   * write leaves nothing under blobs/, and concurrent writers of one blob each rename a complete
+   * copy. A blob already present is not rewritten: the source is drained and the blob returned.
+   */
+  async write(source: BlobSource, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    if (expected.digest !== undefined) {
+      assertDigest(expected.digest);
+      const present = await this.size(expected.digest);
+      if (present !== undefined) {
+        await drain(source);
+        if (expected.size !== undefined && expected.size !== present) throw sizeError(expected.digest, expected.size, present);
+        return { digest: expected.digest, size: present };
+      }
+    }
+    await mkdirOrThrow(this.ingestDir);
+    const tempPath = join(this.ingestDir, randomUUID());
+    let handle: FileHandle | undefined;
+    let renamed = false;
+    try {
+      handle = await open(tempPath, 'wx', 0o644);
+      const digester = new Digester();
+      for await (const chunk of chunksOf(source)) {
+        digester.update(chunk);
+        if (expected.size !== undefined && digester.size > expected.size) {
+          throw sizeError(expected.digest ?? 'blob', expected.size, `more than ${expected.size}`);
+        }
+        await writeAll(handle, chunk);
+      }
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      const info = { digest: digester.digest(), size: digester.size };
+      if (expected.size !== undefined && info.size !== expected.size) throw sizeError(expected.digest ?? info.digest, expected.size, info.size);
+      if (expected.digest !== undefined && info.digest !== expected.digest) {
+        throw new TsbuildError('DIGEST_MISMATCH', `digest mismatch: expected ${expected.digest}, got ${info.digest}`);
+      }
+      await mkdirOrThrow(this.blobsDir);
+      await rename(tempPath, this.blobPath(info.digest));
+      renamed = true;
+      await syncDirectory(this.blobsDir);
+      return info;
+    } catch (error) {
+      if (error instanceof TsbuildError) throw error;
+      throw ioError(`cannot write blob${expected.digest ? ` ${expected.digest}` : ''} to ${this.ingestDir}`, error);
+    } finally {
+      await handle?.close().catch(() => undefined);
+      if (!renamed) await rm(tempPath, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Removes a blob; removing an absent blob is not an error. */
+  async delete(digest: string): Promise<void> {
+    const path = this.blobPath(digest);
+    try {
+      await rm(path, { force: true });
+    } catch (error) {
+      throw ioError(`cannot delete blob ${digest}`, error);
+    }
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    let names: string[];
+    try {
+      names = await readdir(this.blobsDir);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return;
+      throw ioError(`cannot list ${this.blobsDir}`, error);
+    }
+    for (const name of names.sort()) {
+      if (!/^[a-f0-9]{64}$/.test(name)) continue;
+      const digest = `sha256:${name}`;
+      const size = await this.size(digest);
+      if (size !== undefined) yield { digest, size };
+    }
+  }
+
+  /** Removes temp files left by writes that were interrupted (a killed process) before `olderThanMs`. */
+  async cleanIngest(olderThanMs = 60 * 60 * 1000): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.ingestDir);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return 0;
+      throw ioError(`cannot list ${this.ingestDir}`, error);
+    }
+    let removed = 0;
+    const cutoff = Date.now() - olderThanMs;
+    for (const name of names) {
+      const path = join(this.ingestDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+/** Passes bytes through and fails at the end if they do not hash to the expected digest. */
+class VerifyingStream extends Transform {
+  private readonly digester = new Digester();
+
+  constructor(private readonly expected: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.digester.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const actual = this.digester.digest();
+    callback(actual === this.expected ? null : corruptError(this.expected, actual));
+  }
+}
+
+async function* chunksOf(source: BlobSource): AsyncIterable<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    yield source;
+    return;
+  }
+  for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  }
+}
+
+async function drain(source: BlobSource): Promise<void> {
+  if (source instanceof Uint8Array) return;
+  for await (const _chunk of source as AsyncIterable<unknown>) {
+    // discard: the blob is already stored
+  }
+}
+
+async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function mkdirOrThrow(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw ioError(`cannot create ${dir}`, error);
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function readError(digest: string, error: unknown): TsbuildError {
+  if (error instanceof TsbuildError) return error;
+  if (errorCode(error) === 'ENOENT') return new TsbuildError('BLOB_NOT_FOUND', `blob ${digest} is not in the content store`);
+  return ioError(`cannot read blob ${digest}`, error);
+}
+
+function corruptError(expected: string, actual: string): TsbuildError {
+  return new TsbuildError('DIGEST_MISMATCH', `blob ${expected} is corrupted: its content hashes to ${actual}`);
+}
+
+function sizeError(what: string, expected: number, actual: number | string): TsbuildError {
+  return new TsbuildError('SIZE_MISMATCH', `size mismatch for ${what}: expected ${expected} bytes, got ${actual}`);
+}
+
+function ioError(message: string, error: unknown): TsbuildError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new TsbuildError('CONTENT_STORE_IO', `${message}: ${detail}`, { cause: error });
+}
