@@ -1,0 +1,3 @@
+export { ArchiveWriter, archiveStream, blobPathInArchive, reachableDescriptors, writeArchiveFile } from './archive.js';
+export * from './oci-archive.js';
+export * from './docker-archive.js';
