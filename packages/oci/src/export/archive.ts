@@ -62,6 +62,8 @@ export class ArchiveWriter {
       }
       const entry = this.pack.entry(header, done);
       pump(content, entry).catch((error: unknown) => {
+        // The failure is reported through `reject`; the entry's own error event would go unheard.
+        entry.on('error', () => undefined);
         entry.destroy(error as Error);
         reject(error as Error);
       });
