@@ -85,6 +85,13 @@ export class ImageStore {
       .map((name) => ({ name, reference: parseReference(name, { defaultTag: false }), ...(images[name] as StoredRecord) }));
   }
 
+  /** Names whose target digest starts with `prefix` (hex, with or without `sha256:`), like Docker's short image IDs. */
+  async findByDigestPrefix(prefix: string): Promise<ImageRecord[]> {
+    const hex = prefix.startsWith('sha256:') ? prefix.slice('sha256:'.length) : prefix;
+    if (!/^[a-f0-9]+$/.test(hex)) return [];
+    return (await this.list()).filter((record) => record.target.digest.slice('sha256:'.length).startsWith(hex));
+  }
+
   /** Removes a name; returns whether it existed. The blobs stay in the content store. */
   async untag(ref: Reference | string): Promise<boolean> {
     const name = toReference(ref).toString();

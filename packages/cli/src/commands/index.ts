@@ -1,5 +1,15 @@
 import type { Command } from '../command.js';
 import { versionCommand } from './version.js';
+import { imagesCommand } from './images.js';
+import { tagCommand } from './tag.js';
+import { rmiCommand } from './rmi.js';
+import { inspectCommand } from './inspect.js';
 
 /** Every command, one import and one entry each. */
-export const commands: Command[] = [versionCommand];
+export const commands: Command[] = [
+  versionCommand,
+  imagesCommand,
+  tagCommand,
+  rmiCommand,
+  inspectCommand,
+];
