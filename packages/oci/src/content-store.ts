@@ -121,7 +121,7 @@ export class ContentStore {
     try {
       handle = await open(tempPath, 'wx', 0o644);
       const digester = new Digester();
-      for await (const chunk of chunksOf(source)) {
+      for await (const chunk of chunksOf(source, expected.digest ? `blob ${expected.digest}` : 'blob')) {
         digester.update(chunk);
         if (expected.size !== undefined && digester.size > expected.size) {
           throw sizeError(expected.digest ?? 'blob', expected.size, `more than ${expected.size}`);
@@ -218,13 +218,27 @@ class VerifyingStream extends Transform {
   }
 }
 
-async function* chunksOf(source: BlobSource): AsyncIterable<Uint8Array> {
+/** The source's chunks as bytes; a failing source (a dropped download) becomes BLOB_SOURCE_FAILED. */
+async function* chunksOf(source: BlobSource, what: string): AsyncIterable<Uint8Array> {
   if (source instanceof Uint8Array) {
     yield source;
     return;
   }
-  for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
-    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  const iterator = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array | string>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        if (error instanceof TsbuildError) throw error;
+        throw new TsbuildError('BLOB_SOURCE_FAILED', `reading ${what} failed: ${(error as Error).message}`, { cause: error });
+      }
+      if (next.done) return;
+      yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
 

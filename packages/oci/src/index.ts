@@ -7,5 +7,6 @@ export * from './platform.js';
 export * from './media.js';
 export * from './load-image.js';
 export * from './image-store.js';
+export * from './image-writer.js';
 export { withFileLock } from './file-lock.js';
 export * from './export/index.js';

@@ -78,7 +78,7 @@ describe('ContentStore', () => {
       yield Buffer.from('partial');
       throw new Error('connection reset');
     }
-    await expect(store.write(failing())).rejects.toMatchObject({ code: 'CONTENT_STORE_IO' });
+    await expect(store.write(failing())).rejects.toMatchObject({ code: 'BLOB_SOURCE_FAILED', message: 'reading blob failed: connection reset' });
     expect(await listDir(blobsDir())).toEqual([]);
     expect(await listDir(join(root, 'content', 'ingest'))).toEqual([]);
   });

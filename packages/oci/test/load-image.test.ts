@@ -84,3 +84,16 @@ describe('loadImage', () => {
     expect(() => parsePlatform('linux//')).toThrow(expect.objectContaining({ code: 'INVALID_PLATFORM' }));
   });
 });
+
+describe('writeImage', () => {
+  it('writes config and manifest that loadImage reads back', async () => {
+    const { writeImage } = await import('@tsbuild/oci');
+    const base = await storeTestImage(store, { layers: [{ a: '1' }] });
+    const written = await writeImage(store, { config: { ...base.config, architecture: 'arm64' }, layers: base.manifest.layers });
+    expect(written.descriptor.platform).toEqual({ os: 'linux', architecture: 'arm64' });
+    const loaded = await loadImage(store, written.descriptor.digest);
+    expect(loaded.manifest).toEqual(written.manifest);
+    expect(loaded.config.architecture).toBe('arm64');
+    expect(loaded.manifest.mediaType).toBe(MediaTypes.ociManifest);
+  });
+});
