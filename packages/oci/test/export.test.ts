@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ContentStore, MediaTypes, sha256Digest, writeDockerArchive, writeOciArchive, type ImageIndex } from '@tsbuild/oci';
+import { ContentStore, MediaTypes, sha256Digest, writeDockerArchive, writeOciArchive, writeOciLayout, type ImageIndex } from '@tsbuild/oci';
 
 import { storeJson, storeTestImage } from '../../../test/support/oci-image.js';
 
@@ -101,6 +101,21 @@ describe('OCI archive export', () => {
     await writeFile(store.blobPath(layer), Buffer.alloc(image.layers[1]!.descriptor.size, 1));
     await expect(writeOciArchive(store, { target: image.descriptor }, archive)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
     expect((await readdir(root)).sort()).toEqual(['store']);
+  });
+});
+
+describe('OCI layout directory export', () => {
+  it('writes a layout directory that skopeo reads and umoci unpacks, and adds to it', async () => {
+    const first = await storeTestImage(store, { layers: twoLayers });
+    const second = await storeTestImage(store, { layers: [{ 'only/second': '2' }] });
+    const layout = join(root, 'layout-dir');
+    await writeOciLayout(store, [{ target: first.descriptor, names: ['app:one'] }, { target: second.descriptor, names: ['app:two'] }], layout);
+    const { stdout } = await run('skopeo', ['inspect', `oci:${layout}:two`]);
+    expect(JSON.parse(stdout).Digest).toBe(second.descriptor.digest);
+    await run('umoci', ['unpack', '--image', `${layout}:one`, join(root, 'bundle')]);
+    expect(await readFile(join(root, 'bundle', 'rootfs', 'srv', 'data.txt'), 'utf8')).toBe('data');
+    const blobs = await readdir(join(layout, 'blobs', 'sha256'));
+    expect(blobs.every((name) => /^[a-f0-9]{64}$/.test(name))).toBe(true);
   });
 });
 
