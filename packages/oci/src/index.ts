@@ -8,5 +8,6 @@ export * from './media.js';
 export * from './load-image.js';
 export * from './image-store.js';
 export * from './image-writer.js';
+export * from './import-oci.js';
 export { withFileLock } from './file-lock.js';
 export * from './export/index.js';
