@@ -127,3 +127,17 @@ describe('ContentStore', () => {
     expect(await store.has(digest)).toBe(false);
   });
 });
+
+describe('ContentStore.cleanIngest', () => {
+  it('removes temp files left by interrupted writes, keeping recent ones', async () => {
+    const { mkdir, utimes } = await import('node:fs/promises');
+    const ingest = join(root, 'content', 'ingest');
+    await mkdir(ingest, { recursive: true });
+    await writeFile(join(ingest, 'old'), 'half a layer');
+    await writeFile(join(ingest, 'recent'), 'in progress');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    await utimes(join(ingest, 'old'), twoHoursAgo, twoHoursAgo);
+    expect(await store.cleanIngest()).toBe(1);
+    expect(await listDir(ingest)).toEqual(['recent']);
+  });
+});

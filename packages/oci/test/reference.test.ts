@@ -134,3 +134,28 @@ describe('parseReference', () => {
     expect(() => ref.withTag('-bad')).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
   });
 });
+
+describe('parseReference properties', () => {
+  it('parses its own output back to the same reference', async () => {
+    const fc = (await import('fast-check')).default;
+    const component = fc.stringMatching(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/).filter((s) => s.length <= 30);
+    const registry = fc.constantFrom(undefined, 'localhost:5000', 'example.com', 'registry.example.com:443', '[fc00::1]:5000');
+    const tag = fc.option(fc.stringMatching(/^\w[\w.-]{0,20}$/), { nil: undefined });
+    const hex = fc.stringMatching(/^[a-f0-9]{64}$/);
+    const digestArb = fc.option(hex.map((h) => `sha256:${h}`), { nil: undefined });
+    fc.assert(
+      fc.property(registry, fc.array(component, { minLength: 1, maxLength: 3 }), tag, digestArb, (reg, path, t, d) => {
+        const text = `${reg ? `${reg}/` : ''}${path.join('/')}${t ? `:${t}` : ''}${d ? `@${d}` : ''}`;
+        if (/^[a-f0-9]{64}$/.test(text)) return;
+        // Without a registry, a first component with a dot would be read as a registry name.
+        if (!reg && path.length > 1 && path[0]!.includes('.')) return;
+        const ref = parseReference(text);
+        expect(parseReference(ref.toString()).toString()).toBe(ref.toString());
+        expect(parseReference(ref.familiar).toString()).toBe(ref.toString());
+        expect(ref.tag).toBe(t ?? (d ? undefined : 'latest'));
+        expect(ref.digest).toBe(d);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
