@@ -1,0 +1,90 @@
+import { chmodSync, chownSync, copyFileSync, lchownSync, linkSync, lutimesSync, symlinkSync, utimesSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import type { SourceLocation } from '@tsbuild/errors';
+import type { ModeChange } from './chmod.js';
+import type { Owner } from './owner.js';
+import type { TreeEntry } from './tree.js';
+import { clearFileTarget, ensureDirectory } from './fs-write.js';
+
+export interface CopierSettings {
+  /** Owner of every copied entry; undefined keeps the source's (COPY --from without --chown). */
+  owner: Owner | undefined;
+  modeChange: ModeChange | undefined;
+  location: SourceLocation | undefined;
+}
+
+/**
+ * Copies entries with `cp -a` semantics as fsutil's copier: files, directories and symlinks
+ * (links copied as links, never followed), hardlinks inside one source kept as hardlinks, mode,
+ * owner and times set after the content, directories' times set last so that filling them does
+ * not change them.
+ */
+export class Copier {
+  entriesWritten = 0;
+  private readonly linkedInodes = new Map<string, string>();
+  private readonly directoriesToFinish: Array<{ target: string; stat: Stats }> = [];
+
+  constructor(private readonly settings: CopierSettings) {}
+
+  /** Copies one entry to `target`; `overwriteExisting` refreshes an existing directory's metadata. */
+  copyEntry(entry: TreeEntry, target: string, overwriteExisting = true): void {
+    const { stat } = entry;
+    if (stat.isDirectory()) {
+      const created = ensureDirectory(target, stat.mode, this.settings.location);
+      if (created || overwriteExisting) this.directoriesToFinish.push({ target, stat });
+    } else if (stat.isFile()) {
+      this.copyFile(entry, target);
+    } else if (stat.isSymbolicLink()) {
+      clearFileTarget(target, this.settings.location);
+      symlinkSync(entry.linkTarget as string, target);
+      this.applyLinkInfo(target, stat);
+    } else {
+      return; // sockets, fifos and devices are not copied (Node cannot create devices)
+    }
+    this.entriesWritten++;
+  }
+
+  /** Copies a directory's selected contents (pre-order) below `targetDir`. */
+  copyTree(entries: TreeEntry[], targetDir: string): void {
+    for (const entry of entries) this.copyEntry(entry, path.join(targetDir, entry.relative));
+  }
+
+  /** Applies directory metadata, deepest first, once everything has been written. */
+  finish(): void {
+    for (const { target, stat } of this.directoriesToFinish.reverse()) this.applyInfo(target, stat);
+    this.directoriesToFinish.length = 0;
+  }
+
+  private copyFile(entry: TreeEntry, target: string): void {
+    const { stat } = entry;
+    clearFileTarget(target, this.settings.location);
+    const inode = `${stat.dev}:${stat.ino}`;
+    const firstCopy = stat.nlink > 1 ? this.linkedInodes.get(inode) : undefined;
+    if (firstCopy !== undefined) {
+      linkSync(firstCopy, target);
+      return;
+    }
+    copyFileSync(entry.hostPath, target);
+    if (stat.nlink > 1) this.linkedInodes.set(inode, target);
+    this.applyInfo(target, stat);
+  }
+
+  private ownerFor(stat: Stats): Owner {
+    return this.settings.owner ?? { uid: stat.uid, gid: stat.gid };
+  }
+
+  /** Owner, then mode (chown clears set-id bits), then times. */
+  private applyInfo(target: string, stat: Stats): void {
+    const owner = this.ownerFor(stat);
+    chownSync(target, owner.uid, owner.gid);
+    const mode = stat.mode & 0o7777;
+    chmodSync(target, this.settings.modeChange ? this.settings.modeChange(mode, stat.isDirectory()) : mode);
+    utimesSync(target, stat.atimeMs / 1000, stat.mtimeMs / 1000);
+  }
+
+  private applyLinkInfo(target: string, stat: Stats): void {
+    const owner = this.ownerFor(stat);
+    lchownSync(target, owner.uid, owner.gid);
+    lutimesSync(target, stat.atimeMs / 1000, stat.mtimeMs / 1000);
+  }
+}

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
+
+/** Compression by magic bytes, never by file name (Docker's DetectCompression). */
+export function detectCompression(head: Buffer): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
+  return 'none';
+}
+
+export function readHead(file: string, length: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const n = readSync(fd, buffer, 0, length, 0);
+    return buffer.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The file's bytes, decompressed as a stream. gzip uses zlib; bzip2, xz and zstd run the system
+ * decompressor (as Docker does for xz), so memory stays flat whatever the size.
+ */
+export function decompressedStream(file: string, compression: Compression): Readable {
+  const raw = createReadStream(file);
+  if (compression === 'none') return raw;
+  if (compression === 'gzip') return raw.pipe(createGunzip());
+  return throughTool(raw, compression === 'bzip2' ? 'bzip2' : compression === 'xz' ? 'xz' : 'zstd', file);
+}
+
+function throughTool(input: Readable, tool: string, file: string): Readable {
+  const child = spawn(tool, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const output = new PassThrough();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.on('error', (error) => output.destroy(new Error(`cannot run ${tool} to decompress ${file}: ${error.message}`)));
+  child.stdin.on('error', () => undefined); // the reader may stop early (EPIPE)
+  input.pipe(child.stdin);
+  child.stdout.pipe(output, { end: false });
+  child.on('close', (code, signal) => {
+    if (code === 0 || signal === 'SIGTERM') output.end();
+    else output.destroy(new Error(`${tool} failed decompressing ${file}: ${stderr.trim() || `exit ${code}`}`));
+  });
+  output.on('close', () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    input.destroy();
+  });
+  return output;
+}
+
+/** Reads up to `length` bytes from the start of a stream, then stops it. */
+export async function readPrefix(stream: Readable, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      total += (chunk as Buffer).length;
+      if (total >= length) break;
+    }
+  } catch {
+    // a corrupt stream just yields what it had
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, length);
+}
+
+/** A valid tar header: the checksum at 148 matches the block with that field read as spaces. */
+export function isTarHeader(block: Buffer): boolean {
+  if (block.length < 512 || block.every((b) => b === 0)) return false;
+  const stored = parseInt(block.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/g, '').trim(), 8);
+  if (!Number.isFinite(stored)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : (block[i] as number);
+  return sum === stored;
+}
+
+/** Whether ADD should extract this file: a (possibly compressed) tar with at least one entry. */
+export async function archiveCompression(file: string): Promise<Compression | undefined> {
+  const compression = detectCompression(readHead(file, 8));
+  const header = await readPrefix(decompressedStream(file, compression), 512);
+  return isTarHeader(header) ? compression : undefined;
+}
