@@ -45,9 +45,8 @@ export function selectSources(spec: CopySpec, source: CopySource, location?: Sou
   const filter = treeFilter(spec, source);
   const heredocNames = new Set(spec.heredocs.map((h) => h.name));
   const items: CopyItem[] = spec.heredocs.map((h) => ({ kind: 'heredoc', name: h.name, content: h.content }));
-  let multiple = spec.heredocs.length > 0 && spec.sources.length > 0;
   const localSources = spec.sources.filter((s) => !isHeredocMarker(s, heredocNames));
-  multiple ||= localSources.length + spec.heredocs.length > 1;
+  let multiple = localSources.length + spec.heredocs.length > 1;
   for (const src of localSources) {
     if (isUrl(src)) {
       items.push(urlItem(src, spec, location));
