@@ -119,6 +119,17 @@ describe('ADD of URLs', () => {
     expect(missing.message).toBe(`failed to download ${base}/files/none: HTTP 404 Not Found`);
     const copyUrl = await thrown(() => copyFromContext(tempDir(), [`${base}/files/tool.sh`], '/m/'));
     expect(copyUrl.code).toBe('COPY_URL_SOURCE');
+    const checksum = `sha256:${'a'.repeat(64)}`;
+    const ctx = writeTree(tempDir(), { 'local.txt': 'l' });
+    const misuse = [
+      [{ kind: 'COPY' as const, checksum }, [`${base}/files/tool.sh`], "checksum can't be specified for COPY"],
+      [{ kind: 'ADD' as const, checksum }, ['local.txt'], "checksum can't be specified for non-HTTP(S) sources"],
+      [{ kind: 'ADD' as const, checksum }, [`${base}/files/tool.sh`, 'local.txt'], "checksum can't be specified for multiple sources"],
+    ] as const;
+    for (const [extra, sources, message] of misuse) {
+      const error = await thrown(() => copyFromContext(ctx, [...sources], '/m/', extra));
+      expect([error.code, error.message]).toEqual(['ADD_CHECKSUM_NOT_ALLOWED', message]);
+    }
   });
 });
 

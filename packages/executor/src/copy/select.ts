@@ -46,14 +46,16 @@ export function selectSources(spec: CopySpec, source: CopySource, location?: Sou
   const heredocNames = new Set(spec.heredocs.map((h) => h.name));
   const items: CopyItem[] = spec.heredocs.map((h) => ({ kind: 'heredoc', name: h.name, content: h.content }));
   const localSources = spec.sources.filter((s) => !isHeredocMarker(s, heredocNames));
+  checkChecksumUse(spec, localSources, location);
   let multiple = localSources.length + spec.heredocs.length > 1;
   for (const src of localSources) {
+    if (isGitSource(src)) {
+      const message = spec.kind === 'COPY' ? `source can't be a git ref for COPY: ${src}` : `ADD of a git repository is not supported: ${src}`;
+      throw new TsbuildError('ADD_GIT_UNSUPPORTED', message, { location });
+    }
     if (isUrl(src)) {
       items.push(urlItem(src, spec, location));
       continue;
-    }
-    if (spec.checksum !== undefined) {
-      throw new TsbuildError('ADD_CHECKSUM_NOT_URL', `--checksum can only be used with an HTTP(S) source, not "${src}"`, { location });
     }
     const matched = pathItems(src, root, spec, source, filter, location);
     multiple ||= matched.length > 1;
@@ -153,17 +155,37 @@ function treeFilter(spec: CopySpec, source: CopySource): TreeFilter {
   };
 }
 
+/** BuildKit's rules and messages for `--checksum`. */
+function checkChecksumUse(spec: CopySpec, sources: string[], location?: SourceLocation): void {
+  if (spec.checksum === undefined) return;
+  const problem =
+    spec.kind === 'COPY'
+      ? "checksum can't be specified for COPY"
+      : sources.length + spec.heredocs.length !== 1
+        ? "checksum can't be specified for multiple sources"
+        : !isUrl(sources[0] as string)
+          ? "checksum can't be specified for non-HTTP(S) sources"
+          : undefined;
+  if (problem) throw new TsbuildError('ADD_CHECKSUM_NOT_ALLOWED', problem, { location });
+}
+
 function urlItem(src: string, spec: CopySpec, location?: SourceLocation): UrlItem {
   if (spec.kind === 'COPY') {
     throw new TsbuildError('COPY_URL_SOURCE', `source can't be a URL for COPY: ${src}`, { location });
   }
   const url = new URL(src);
-  const baseName = path.posix.basename(decodeURIComponent(url.pathname)) || '__unnamed__';
+  const base = path.posix.basename(decodeURIComponent(url.pathname));
+  const baseName = base === '' || base === '.' || base === '/' ? '__unnamed__' : base;
   return { kind: 'url', url, baseName };
 }
 
 export function isUrl(src: string): boolean {
   return /^https?:\/\//i.test(src);
+}
+
+/** Git references BuildKit would clone (`git@…`, `git://…`, `https://…/repo.git[#ref]`). */
+function isGitSource(src: string): boolean {
+  return /^git@|^git:\/\//.test(src) || /^https?:\/\/[^#]+\.git(#.*)?$/i.test(src);
 }
 
 function isHeredocMarker(src: string, names: Set<string>): boolean {
