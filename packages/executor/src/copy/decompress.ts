@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { TsbuildError } from '@tsbuild/errors';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
@@ -41,7 +42,9 @@ function throughTool(input: Readable, tool: string, file: string): Readable {
   const output = new PassThrough();
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.on('error', (error) => output.destroy(new Error(`cannot run ${tool} to decompress ${file}: ${error.message}`)));
+  child.on('error', (error) =>
+    output.destroy(new TsbuildError('DECOMPRESSOR_MISSING', `cannot run ${tool} to decompress ${file} (install it): ${error.message}`)),
+  );
   child.stdin.on('error', () => undefined); // the reader may stop early (EPIPE)
   input.pipe(child.stdin);
   child.stdout.pipe(output, { end: false });
@@ -66,8 +69,9 @@ export async function readPrefix(stream: Readable, length: number): Promise<Buff
       total += (chunk as Buffer).length;
       if (total >= length) break;
     }
-  } catch {
-    // a corrupt stream just yields what it had
+  } catch (error) {
+    if (error instanceof TsbuildError) throw error;
+    // a corrupt stream just yields what it had: it is not an archive
   } finally {
     stream.destroy();
   }
