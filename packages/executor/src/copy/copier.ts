@@ -1,10 +1,29 @@
-import { chmodSync, chownSync, copyFileSync, lchownSync, linkSync, lutimesSync, symlinkSync, utimesSync, type Stats } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  copyFileSync,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import type { SourceLocation } from '@tsbuild/errors';
 import type { ModeChange } from './chmod.js';
 import type { Owner } from './owner.js';
 import type { TreeEntry } from './tree.js';
 import { clearFileTarget, ensureDirectory } from './fs-write.js';
+
+const SMALL_FILE = 1 << 20;
 
 export interface CopierSettings {
   /** Owner of every copied entry; undefined keeps the source's (COPY --from without --chown). */
@@ -64,9 +83,28 @@ export class Copier {
       linkSync(firstCopy, target);
       return;
     }
-    copyFileSync(entry.hostPath, target);
+    if (stat.size < SMALL_FILE) this.writeSmallFile(entry, target);
+    else {
+      copyFileSync(entry.hostPath, target);
+      this.applyInfo(target, stat);
+    }
     if (stat.nlink > 1) this.linkedInodes.set(inode, target);
-    this.applyInfo(target, stat);
+  }
+
+  /** Small files: one read, and metadata set through the open descriptor (far fewer path lookups). */
+  private writeSmallFile(entry: TreeEntry, target: string): void {
+    const { stat } = entry;
+    const data = readFileSync(entry.hostPath);
+    const fd = openSync(target, 'wx', 0o600);
+    try {
+      writeSync(fd, data);
+      const owner = this.ownerFor(stat);
+      fchownSync(fd, owner.uid, owner.gid);
+      fchmodSync(fd, this.modeFor(stat));
+      futimesSync(fd, stat.atimeMs / 1000, stat.mtimeMs / 1000);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private ownerFor(stat: Stats): Owner {
@@ -77,9 +115,13 @@ export class Copier {
   private applyInfo(target: string, stat: Stats): void {
     const owner = this.ownerFor(stat);
     chownSync(target, owner.uid, owner.gid);
-    const mode = stat.mode & 0o7777;
-    chmodSync(target, this.settings.modeChange ? this.settings.modeChange(mode, stat.isDirectory()) : mode);
+    chmodSync(target, this.modeFor(stat));
     utimesSync(target, stat.atimeMs / 1000, stat.mtimeMs / 1000);
+  }
+
+  private modeFor(stat: Stats): number {
+    const mode = stat.mode & 0o7777;
+    return this.settings.modeChange ? this.settings.modeChange(mode, stat.isDirectory()) : mode;
   }
 
   private applyLinkInfo(target: string, stat: Stats): void {

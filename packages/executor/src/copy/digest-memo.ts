@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { TsbuildError } from '@tsbuild/errors';
 
@@ -33,7 +33,7 @@ export class ContentDigestMemo {
       return known.digest;
     }
     this.reads++;
-    const digest = fileDigest(hostPath);
+    const digest = fileDigest(hostPath, stat.size);
     this.byPath.set(hostPath, { path: hostPath, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, digest });
     return digest;
   }
@@ -45,11 +45,14 @@ export class ContentDigestMemo {
 }
 
 const CHUNK = 1 << 20;
+let sharedBuffer: Buffer | undefined;
 
-/** sha256 of a file, read in chunks (memory does not grow with the file). */
-export function fileDigest(hostPath: string): string {
+/** sha256 of a file; small files in one read, large ones in chunks (memory does not grow with size). */
+export function fileDigest(hostPath: string, sizeHint = Infinity): string {
   const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(CHUNK);
+  if (sizeHint < CHUNK) return `sha256:${hash.update(readWhole(hostPath)).digest('hex')}`;
+  sharedBuffer ??= Buffer.allocUnsafe(CHUNK);
+  const buffer = sharedBuffer;
   let fd: number;
   try {
     fd = openSync(hostPath, 'r');
@@ -64,4 +67,12 @@ export function fileDigest(hostPath: string): string {
     closeSync(fd);
   }
   return `sha256:${hash.digest('hex')}`;
+}
+
+function readWhole(hostPath: string): Buffer {
+  try {
+    return readFileSync(hostPath);
+  } catch (cause) {
+    throw new TsbuildError('SOURCE_UNREADABLE', `cannot read ${hostPath}: ${(cause as Error).message}`, { cause });
+  }
 }
