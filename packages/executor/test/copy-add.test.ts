@@ -15,7 +15,7 @@ function archiveContext(): string {
   chmodSync(path.join(work, 'payload/bin/tool'), 0o750);
   symlinkSync('../bin/tool', path.join(work, 'payload/etc/tool-link'));
   for (const [flag, name] of [['-czf', 'gzip.bin'], ['-cjf', 'bzip2.tar.bz2'], ['-cJf', 'xz.tar.xz'], ['-cf', 'plain.archive']]) {
-    execFileSync('tar', [flag as string, path.join(ctx, name as string), '-C', work, 'payload']);
+    execFileSync('tar', ['--owner=1234', '--group=5678', '--numeric-owner', flag as string, path.join(ctx, name as string), '-C', work, 'payload']);
   }
   writeFileSync(path.join(work, 'notes.txt'), 'not a tar\n');
   execFileSync('gzip', ['-k', path.join(work, 'notes.txt')]);
@@ -31,6 +31,8 @@ describe('ADD of local archives', () => {
       const root = path.join(destRoot, 'opt/payload');
       expect(readFileSync(path.join(root, 'bin/tool'), 'utf8')).toBe('#!/bin/sh\necho hi\n');
       expect(statSync(path.join(root, 'bin/tool')).mode & 0o7777).toBe(0o750);
+      // Owners come from the archive, as Docker's untar keeps them.
+      expect([statSync(path.join(root, 'bin/tool')).uid, statSync(path.join(root, 'bin/tool')).gid]).toEqual([1234, 5678]);
       expect(readFileSync(path.join(root, 'etc/conf'), 'utf8')).toBe('key=value\n');
       expect(readlinkSync(path.join(root, 'etc/tool-link'))).toBe('../bin/tool');
     }
