@@ -1,7 +1,7 @@
 import { chmodSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ContentDigestMemo, openContext, sourceDigest, type CopySpec } from '../src/copy/index.js';
+import { ContentDigestMemo, openContext, sourceDigest, sourceInputs, type CopySpec } from '../src/copy/index.js';
 import { copySpec, tempDir, writeTree } from './copy-support.js';
 
 function digestOf(ctx: string, extra: Partial<CopySpec> = {}, memo?: ContentDigestMemo, sources = ['.']): Promise<string> {
@@ -64,5 +64,21 @@ describe('sourceDigest', () => {
     const restored = new ContentDigestMemo(JSON.parse(JSON.stringify(memo.records())));
     await digestOf(ctx, {}, restored);
     expect([restored.reads, restored.hits]).toEqual([0, 3]);
+  });
+
+  it('lists each input with a fingerprint, so a miss can name the file that changed', async () => {
+    const ctx = sample();
+    const options = () => ({
+      instruction: copySpec(['.'], '/app/'),
+      source: { kind: 'context' as const, context: openContext(ctx) },
+      destRoot: tempDir('tsbuild-dest-'),
+    });
+    const before = await sourceInputs(options());
+    expect(before.inputs.map((i) => i.path)).toEqual(['.', '.dockerignore', 'a.txt', 'src', 'src/b.js', 'src/link']);
+    expect(before.digest).toBe(await sourceDigest(options()));
+    writeFileSync(path.join(ctx, 'src/b.js'), 'changed');
+    const after = await sourceInputs(options());
+    const changed = after.inputs.filter((input, i) => input.fingerprint !== before.inputs[i]?.fingerprint).map((i) => i.path);
+    expect(changed).toEqual(['src/b.js']);
   });
 });

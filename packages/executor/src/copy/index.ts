@@ -5,7 +5,7 @@
  */
 export { openContext, parseIgnoreFile, type BuildContext, type OpenContextOptions } from './context.js';
 export { copyInto, destinationPath, endsAsDirectory } from './copy-into.js';
-export { sourceDigest } from './source-digest.js';
+export { sourceDigest, sourceInputs, type SourceInput, type SourceInputs } from './source-digest.js';
 export { ContentDigestMemo, fileDigest, type DigestMemoRecord } from './digest-memo.js';
 export { resolveOwner, type Owner } from './owner.js';
 export { parseChmod, type ModeChange } from './chmod.js';

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import type { CopyOptions } from './types.js';
 import { selectSources, type PathItem } from './select.js';
@@ -10,48 +10,74 @@ import { parseChecksum, urlContentDigest } from './remote.js';
 
 const FORMAT = 'tsbuild-copy-inputs-v1';
 
+/** One input of a COPY/ADD: a path (source-relative), a heredoc (`<<NAME`) or a URL. */
+export interface SourceInput {
+  path: string;
+  /** sha256 of everything about it that the copy depends on; compare to find what changed. */
+  fingerprint: string;
+}
+
+export interface SourceInputs {
+  /** `sha256:<hex>` over all inputs in order: the value for the cache key. */
+  digest: string;
+  /** Each input with its fingerprint, so a cache miss can name the file that changed. */
+  inputs: SourceInput[];
+}
+
 /**
- * The digest of what a COPY/ADD would copy, for the step's cache key: the selected paths'
- * names, types, modes and owners as they will be written (after --chmod/--chown), symlink
- * targets and file contents — not times. Heredocs by content; URLs by --checksum or, without
- * one, by downloading and hashing. Unchanged files are not re-read when a memo is given.
+ * What a COPY/ADD would copy, for the step's cache key: the selected paths' names, types, modes
+ * and owners as they will be written (after --chmod/--chown), symlink targets and file contents —
+ * not times. Heredocs by content; URLs by --checksum or, without one, by downloading and hashing.
+ * Unchanged files are not re-read when a memo is given.
  */
-export async function sourceDigest(options: CopyOptions): Promise<string> {
+export async function sourceInputs(options: CopyOptions): Promise<SourceInputs> {
   const { instruction: spec, location } = options;
   const selection = selectSources(spec, options.source, location);
   const owner = spec.chown ? resolveOwner(spec.chown, options.destRoot, location) : options.source.kind === 'context' ? ROOT_OWNER : undefined;
   const modeChange = spec.chmod ? parseChmod(spec.chmod, location) : undefined;
   const memo = options.memo ?? new ContentDigestMemo();
-  const hash = createHash('sha256');
-  line(hash, [FORMAT]);
+  const inputs: SourceInput[] = [];
   for (const item of selection.items) {
     if (item.kind === 'heredoc') {
       const content = createHash('sha256').update(item.content).digest('hex');
-      line(hash, ['heredoc', item.name, content, mode(0o644, false, modeChange), owned(owner ?? ROOT_OWNER)]);
+      inputs.push(input(`<<${item.name}`, ['heredoc', item.name, content, mode(0o644, false, modeChange), owned(owner ?? ROOT_OWNER)]));
     } else if (item.kind === 'url') {
       const digest = spec.checksum ? checksumText(spec.checksum, location) : await urlContentDigest(item.url, location, options.signal);
-      line(hash, ['url', item.url.href, digest, mode(0o600, false, modeChange), owned(owner ?? ROOT_OWNER)]);
+      inputs.push(input(item.url.href, ['url', item.url.href, digest, mode(0o600, false, modeChange), owned(owner ?? ROOT_OWNER)]));
     } else {
-      hashPathItem(hash, item, owner, modeChange, memo);
+      pathInputs(inputs, item, owner, modeChange, memo);
     }
   }
-  return `sha256:${hash.digest('hex')}`;
+  const hash = createHash('sha256').update(`${FORMAT}\n`);
+  for (const { path, fingerprint } of inputs) hash.update(`${JSON.stringify(path)} ${fingerprint}\n`);
+  return { digest: `sha256:${hash.digest('hex')}`, inputs };
 }
 
-function hashPathItem(hash: Hash, item: PathItem, owner: Owner | undefined, modeChange: ModeChange | undefined, memo: ContentDigestMemo): void {
-  line(hash, ['path', item.name, item.parentsPath ?? '']);
-  for (const parent of item.parentDirs ?? []) hashEntry(hash, parent, owner, modeChange, memo);
-  hashEntry(hash, entryFor(item.hostPath, '', item.stat), owner, modeChange, memo);
-  for (const entry of item.entries) hashEntry(hash, entry, owner, modeChange, memo);
+/** The cache-key digest of a COPY/ADD's inputs (see `sourceInputs`). */
+export async function sourceDigest(options: CopyOptions): Promise<string> {
+  return (await sourceInputs(options)).digest;
 }
 
-function hashEntry(hash: Hash, entry: TreeEntry, owner: Owner | undefined, modeChange: ModeChange | undefined, memo: ContentDigestMemo): void {
+function pathInputs(inputs: SourceInput[], item: PathItem, owner: Owner | undefined, modeChange: ModeChange | undefined, memo: ContentDigestMemo): void {
+  const at = (relative: string) => (relative === '' ? item.name || '.' : item.name === '' ? relative : `${item.name}/${relative}`);
+  const describe = (entry: TreeEntry, name: string) => input(name, [item.parentsPath ?? '', ...entryFields(entry, owner, modeChange, memo)]);
+  for (const parent of item.parentDirs ?? []) inputs.push(describe(parent, `${parent.relative}/`));
+  inputs.push(describe(entryFor(item.hostPath, '', item.stat), at('')));
+  for (const entry of item.entries) inputs.push(describe(entry, at(entry.relative)));
+}
+
+function entryFields(entry: TreeEntry, owner: Owner | undefined, modeChange: ModeChange | undefined, memo: ContentDigestMemo): string[] {
   const { stat } = entry;
   const who = owned(owner ?? { uid: stat.uid, gid: stat.gid });
-  if (stat.isDirectory()) line(hash, [entry.relative, 'dir', mode(stat.mode, true, modeChange), who]);
-  else if (stat.isSymbolicLink()) line(hash, [entry.relative, 'symlink', entry.linkTarget ?? '', who]);
-  else if (stat.isFile()) line(hash, [entry.relative, 'file', mode(stat.mode, false, modeChange), who, memo.digestOf(entry.hostPath, stat)]);
-  else line(hash, [entry.relative, kindOf(stat)]);
+  if (stat.isDirectory()) return ['dir', mode(stat.mode, true, modeChange), who];
+  if (stat.isSymbolicLink()) return ['symlink', entry.linkTarget ?? '', who];
+  if (stat.isFile()) return ['file', mode(stat.mode, false, modeChange), who, memo.digestOf(entry.hostPath, stat)];
+  return [kindOf(stat)];
+}
+
+function input(path: string, fields: string[]): SourceInput {
+  // JSON keeps fields apart: no name can forge a separator.
+  return { path, fingerprint: createHash('sha256').update(JSON.stringify([path, ...fields])).digest('hex') };
 }
 
 function mode(current: number, isDirectory: boolean, modeChange: ModeChange | undefined): string {
@@ -70,9 +96,4 @@ function checksumText(value: string, location: CopyOptions['location']): string 
 
 function kindOf(stat: Stats): string {
   return stat.isFIFO() ? 'fifo' : stat.isSocket() ? 'socket' : 'device';
-}
-
-/** One record per line, JSON-encoded so no name can forge a separator. */
-function line(hash: Hash, fields: string[]): void {
-  hash.update(`${JSON.stringify(fields)}\n`);
 }
