@@ -28,8 +28,10 @@ interface Plan {
 }
 
 /**
- * Runs a COPY or ADD into `destRoot` with Docker/BuildKit semantics (see the package README
- * section in index.ts). Errors are TsbuildErrors carrying `options.location`.
+ * Runs a COPY or ADD into `destRoot` with Docker/BuildKit semantics: a directory source copies
+ * its contents, a file goes into an existing directory or becomes the destination, several
+ * sources need a destination ending in `/`, parents are created 0755 (owned by --chown or root).
+ * Errors are TsbuildErrors carrying `options.location`.
  */
 export async function copyInto(options: CopyOptions): Promise<CopyResult> {
   const { instruction: spec, location } = options;
