@@ -65,6 +65,9 @@ describe('COPY destination rules', () => {
     const { destRoot } = await copyFromContext(ctx, ['dir'], '/out/');
     const copied = statSync(path.join(destRoot, 'out/f.txt'));
     expect(copied.mtimeMs).toBe(1_000_000_000);
+    // The destination directory keeps mode 0755 but takes the source directory's times (fsutil).
+    expect(statSync(path.join(destRoot, 'out')).mtimeMs).toBe(2_000_000_000);
+    expect(statSync(path.join(destRoot, 'out')).mode & 0o7777).toBe(0o755);
     expect([copied.uid, copied.gid]).toEqual([0, 0]);
     const fromStage = tempDir('tsbuild-dest-');
     await copyInto({ instruction: copySpec(['dir'], '/out/'), source: { kind: 'root', root: ctx }, destRoot: fromStage });

@@ -168,6 +168,8 @@ describe('COPY flags', () => {
     const octal = await copyFromContext(ctx, ['d'], '/o/', { chmod: '751' });
     const modeIn = (root: string, p: string) => statSync(path.join(root, p)).mode & 0o7777;
     expect([modeIn(octal.destRoot, 'o/plain'), modeIn(octal.destRoot, 'o/sub')]).toEqual([0o751, 0o751]);
+    // Directories the copy creates take the --chmod mode too (BuildKit, fsutil#228).
+    expect(modeIn(octal.destRoot, 'o')).toBe(0o751);
     const symbolic = await copyFromContext(ctx, ['d'], '/s/', { chmod: 'u=rwX,go=rX' });
     expect(modeIn(symbolic.destRoot, 's/plain')).toBe(0o644);
     expect(modeIn(symbolic.destRoot, 's/tool')).toBe(0o755);

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, chownSync, statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { TsbuildError, type SourceLocation } from '@tsbuild/errors';
 import type { CopyOptions, CopyResult, CopySpec } from './types.js';
@@ -21,6 +21,8 @@ interface Plan {
   copyOwner: Owner | undefined;
   /** Owner of directories COPY creates and of heredoc/URL files: --chown or root. */
   createdOwner: Owner;
+  /** Mode of directories COPY creates: 0755, or --chmod applied to it. */
+  createdDirMode: number;
   modeChange: ModeChange | undefined;
   location: SourceLocation | undefined;
   written: string[];
@@ -47,13 +49,17 @@ export async function copyInto(options: CopyOptions): Promise<CopyResult> {
   const destInner = destinationPath(spec.dest, options.workdir ?? '/');
   const destIsDirectory = endsAsDirectory(spec.dest) || spec.parents === true;
   const createdOwner = chownOwner ?? ROOT_OWNER;
-  mkdirAll(resolveInRoot(options.destRoot, destIsDirectory ? destInner : path.posix.dirname(destInner)), createdOwner, location);
+  const modeChange = spec.chmod ? parseChmod(spec.chmod, location) : undefined;
+  const createdDirMode = modeChange ? modeChange(0o755, true) : 0o755;
+  const ensured = resolveInRoot(options.destRoot, destIsDirectory ? destInner : path.posix.dirname(destInner));
+  mkdirAll(ensured, createdOwner, location, createdDirMode);
   const plan: Plan = {
     options,
     destHost: resolveInRoot(options.destRoot, destInner),
     copyOwner: chownOwner ?? (options.source.kind === 'context' ? ROOT_OWNER : undefined),
     createdOwner,
-    modeChange: spec.chmod ? parseChmod(spec.chmod, location) : undefined,
+    createdDirMode,
+    modeChange,
     location,
     written: [],
     entries: 0,
@@ -87,19 +93,22 @@ async function copyPath(plan: Plan, item: PathItem, spec: CopySpec): Promise<voi
   if (spec.kind === 'ADD' && spec.unpack !== false) {
     const compression = await archiveCompression(item.hostPath);
     if (compression !== undefined) {
-      mkdirAll(plan.destHost, plan.createdOwner, plan.location);
+      mkdirAll(plan.destHost, plan.createdOwner, plan.location); // BuildKit unpacks into a 0755 directory
       plan.entries += await extractTar(decompressedStream(item.hostPath, compression), plan.destHost, item.name, plan.location);
       record(plan, plan.destHost);
       return;
     }
   }
   const target = fileTarget(plan.destHost, item.baseName);
-  mkdirAll(path.dirname(target), plan.createdOwner, plan.location);
+  mkdirAll(path.dirname(target), plan.createdOwner, plan.location, plan.createdDirMode);
   runCopier(plan, (copier) => copier.copyEntry(entryFor(item.hostPath, '', item.stat), target));
   record(plan, target);
 }
 
-/** A directory source: its contents go into the destination, created 0755 if missing. */
+/**
+ * A directory source: its contents go into the destination, created 0755 if missing. As in
+ * fsutil, the destination keeps its own mode and owner but takes the source directory's times.
+ */
 function copyDirectoryContents(plan: Plan, item: PathItem): void {
   const existing = statOrUndefined(plan.destHost);
   if (existing && !existing.isDirectory()) {
@@ -107,8 +116,9 @@ function copyDirectoryContents(plan: Plan, item: PathItem): void {
       location: plan.location,
     });
   }
-  if (!existing) mkdirAll(plan.destHost, plan.createdOwner, plan.location);
+  if (!existing) mkdirAll(plan.destHost, plan.createdOwner, plan.location, plan.createdDirMode);
   runCopier(plan, (copier) => copier.copyTree(item.entries, plan.destHost));
+  utimesSync(plan.destHost, item.stat.atimeMs / 1000, item.stat.mtimeMs / 1000);
   record(plan, plan.destHost);
 }
 
@@ -125,7 +135,7 @@ function copyWithParents(plan: Plan, item: PathItem): void {
 
 function writeHeredoc(plan: Plan, item: HeredocItem): void {
   const target = fileTarget(plan.destHost, item.name);
-  mkdirAll(path.dirname(target), plan.createdOwner, plan.location);
+  mkdirAll(path.dirname(target), plan.createdOwner, plan.location, plan.createdDirMode);
   clearFileTarget(target, plan.location);
   writeFileSync(target, item.content, { mode: 0o644 });
   chownSync(target, plan.createdOwner.uid, plan.createdOwner.gid);
@@ -136,7 +146,7 @@ function writeHeredoc(plan: Plan, item: HeredocItem): void {
 
 async function download(plan: Plan, item: UrlItem, checksum: ReturnType<typeof parseChecksum> | undefined): Promise<void> {
   const target = fileTarget(plan.destHost, item.baseName);
-  mkdirAll(path.dirname(target), plan.createdOwner, plan.location);
+  mkdirAll(path.dirname(target), plan.createdOwner, plan.location, plan.createdDirMode);
   await downloadTo(item.url, target, {
     checksum,
     owner: plan.createdOwner,

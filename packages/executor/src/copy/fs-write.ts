@@ -5,9 +5,10 @@ import type { Owner } from './owner.js';
 
 /**
  * Creates the missing directories of `hostDir` (already resolved inside the destination root)
- * as mode 0755 owned by `owner`, like fsutil's MkdirAll. Returns the directories created.
+ * owned by `owner` with `mode` (0755, or the --chmod mode as BuildKit does since fsutil#228),
+ * like fsutil's MkdirAll, whatever the umask. Returns the directories created.
  */
-export function mkdirAll(hostDir: string, owner: Owner, location?: SourceLocation): string[] {
+export function mkdirAll(hostDir: string, owner: Owner, location?: SourceLocation, mode = 0o755): string[] {
   const missing: string[] = [];
   for (let dir = hostDir; ; dir = path.dirname(dir)) {
     const stat = lstatOrUndefined(dir);
@@ -19,9 +20,9 @@ export function mkdirAll(hostDir: string, owner: Owner, location?: SourceLocatio
     if (path.dirname(dir) === dir) break;
   }
   for (const dir of missing.reverse()) {
-    mkdirSync(dir, 0o755);
+    mkdirSync(dir, 0o700);
     chownSync(dir, owner.uid, owner.gid);
-    chmodSync(dir, 0o755);
+    chmodSync(dir, mode);
   }
   return missing;
 }
