@@ -2,6 +2,7 @@ import {
   chmodSync,
   chownSync,
   closeSync,
+  constants,
   copyFileSync,
   fchmodSync,
   fchownSync,
@@ -24,6 +25,16 @@ import type { TreeEntry } from './tree.js';
 import { clearFileTarget, ensureDirectory } from './fs-write.js';
 
 const SMALL_FILE = 1 << 20;
+
+/** Reads a source file without following a symlink swapped in since it was listed. */
+function readNoFollow(hostPath: string): Buffer {
+  const fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface CopierSettings {
   /** Owner of every copied entry; undefined keeps the source's (COPY --from without --chown). */
@@ -94,7 +105,7 @@ export class Copier {
   /** Small files: one read, and metadata set through the open descriptor (far fewer path lookups). */
   private writeSmallFile(entry: TreeEntry, target: string): void {
     const { stat } = entry;
-    const data = readFileSync(entry.hostPath);
+    const data = readNoFollow(entry.hostPath);
     const fd = openSync(target, 'wx', 0o600);
     try {
       writeSync(fd, data);
