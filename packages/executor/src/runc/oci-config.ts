@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedUser, RunMount, RunSpec } from './types.js';
 
@@ -90,6 +91,7 @@ export function runtimeConfig(spec: RunSpec, user: ResolvedUser, bundleDir: stri
     user.uid === 0
       ? { bounding: DEFAULT_CAPABILITIES, effective: DEFAULT_CAPABILITIES, permitted: DEFAULT_CAPABILITIES }
       : { bounding: DEFAULT_CAPABILITIES };
+  const nofile = nofileLimit();
   return {
     ociVersion: '1.0.2',
     root: { path: spec.rootfs, readonly: false },
@@ -101,7 +103,7 @@ export function runtimeConfig(spec: RunSpec, user: ResolvedUser, bundleDir: stri
       env: withDefaultPath(spec.env),
       cwd: spec.cwd ?? '/',
       capabilities,
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
       noNewPrivileges: false,
     },
     mounts: [...SYSTEM_MOUNTS, ...generatedFileMounts(bundleDir), ...sortedExtraMounts(spec.mounts).map(extraMount)],
@@ -112,6 +114,21 @@ export function runtimeConfig(spec: RunSpec, user: ResolvedUser, bundleDir: stri
       readonlyPaths: READONLY_PATHS,
     },
   };
+}
+
+/**
+ * Docker and buildah raise RLIMIT_NOFILE to 1048576; without CAP_SYS_RESOURCE the runtime cannot go
+ * above our own hard limit, so that caps it.
+ */
+function nofileLimit(): number {
+  const wanted = 1048576;
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const hard = line?.split(/\s{2,}/)[2];
+    return hard === undefined || hard === 'unlimited' ? wanted : Math.min(wanted, Number(hard));
+  } catch {
+    return wanted;
+  }
 }
 
 function withDefaultPath(env: string[]): string[] {
