@@ -117,17 +117,49 @@ describe('runContainer', () => {
   it('generates /etc/hosts, /etc/hostname and /etc/resolv.conf, read-only', async () => {
     const { merged } = overlay();
     const output = outputCollector();
-    const run = spec(merged, ['sh', '-c', 'cat /etc/hosts; echo --; cat /etc/hostname; hostname; echo --; grep -c nameserver /etc/resolv.conf; echo x >> /etc/hosts'], {
-      hostname: 'builder',
-      extraHosts: [{ host: 'registry.local', ip: '10.1.2.3' }],
-    });
-    expect((await runContainer(run, output)).exitCode).not.toBe(0);
-    expect(output.stdout.join('\n')).toBe(
-      ['127.0.0.1\tlocalhost builder', '::1\tlocalhost ip6-localhost ip6-loopback', '10.1.2.3\tregistry.local', '--', 'builder', 'builder', '--'].join('\n') +
-        `\n${output.stdout.at(-1)}`,
-    );
-    expect(Number(output.stdout.at(-1))).toBeGreaterThan(0);
-    expect(output.stderr.join('\n')).toMatch(/Read-only file system/);
+    const script = 'cat /etc/hosts; echo --; cat /etc/hostname; hostname; echo --; grep -c nameserver /etc/resolv.conf; echo x >> /etc/hosts';
+    const run = spec(merged, ['sh', '-c', script], { hostname: 'builder', extraHosts: [{ host: 'registry.local', ip: '10.1.2.3' }] });
+    expect((await runContainer(run, output)).exitCode).toBe(1);
+    const nameservers = Number(output.stdout.pop());
+    expect(nameservers).toBeGreaterThan(0);
+    expect(output.stdout).toEqual([
+      '127.0.0.1\tlocalhost builder',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      '10.1.2.3\tregistry.local',
+      '--',
+      'builder',
+      'builder',
+      '--',
+    ]);
+    expect(output.stderr).toEqual(['sh: can\'t create /etc/hosts: Read-only file system']);
+  });
+
+  it("applies Docker's capabilities (none effective for a non-root user), read-only /sys and masked /proc paths", async () => {
+    const { merged } = overlay();
+    const status = async (user: string) => {
+      const output = outputCollector();
+      await runContainer(spec(merged, ['grep', '^Cap', '/proc/self/status'], { user }), output);
+      return output.stdout.map((line) => line.replace(/\s+/, ' '));
+    };
+    expect(await status('')).toEqual([
+      'CapInh: 0000000000000000',
+      'CapPrm: 00000000a80425fb',
+      'CapEff: 00000000a80425fb',
+      'CapBnd: 00000000a80425fb',
+      'CapAmb: 0000000000000000',
+    ]);
+    expect(await status('app')).toEqual([
+      'CapInh: 0000000000000000',
+      'CapPrm: 0000000000000000',
+      'CapEff: 0000000000000000',
+      'CapBnd: 00000000a80425fb',
+      'CapAmb: 0000000000000000',
+    ]);
+    const output = outputCollector();
+    const script = 'grep -E " /(sys|proc|dev|dev/pts|dev/shm|dev/mqueue) " /proc/mounts | cut -d" " -f2,3,4 | cut -d, -f1; wc -c < /proc/timer_list; ls /sys/firmware | wc -l; ulimit -n';
+    await runContainer(spec(merged, ['sh', '-c', script]), output);
+    expect(output.stdout.slice(0, -1)).toEqual(['/proc proc rw', '/dev tmpfs rw', '/dev/pts devpts rw', '/dev/shm tmpfs rw', '/dev/mqueue mqueue rw', '/sys sysfs ro', '0', '0']);
+    expect(Number(output.stdout.at(-1))).toBeGreaterThanOrEqual(1024);
   });
 
   it('leaves in the upperdir what the command wrote and the mountpoints runc had to create, and reports those', async () => {
