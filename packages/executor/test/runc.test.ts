@@ -208,12 +208,15 @@ describe('runContainer', () => {
 
   it('fails with RUNTIME_ERROR when the container cannot start', async () => {
     const { merged } = overlay();
-    const failure = runContainer(spec(merged, ['/no/such/program']));
+    const output = outputCollector();
+    const failure = runContainer(spec(merged, ['/no/such/program']), output);
     await expect(failure).rejects.toBeInstanceOf(TsbuildError);
     await expect(failure).rejects.toMatchObject({
       code: 'RUNTIME_ERROR',
       message: expect.stringMatching(/^runc could not run the container: .*exec: "\/no\/such\/program": stat \/no\/such\/program: no such file or directory$/),
     });
+    // runc's own message is the error, not command output.
+    expect(output.stderr).toEqual([]);
     expect(readdirSync(path.join(stateRoot, 'bundles'))).toEqual([]);
   });
 
@@ -223,6 +226,7 @@ describe('runContainer', () => {
       code: 'RUNTIME_ERROR',
       message: 'crun cannot run containers on this host (cgroups in hybrid mode not supported): use the default runtime, runc',
     });
+    expect(readdirSync(path.join(stateRoot, 'bundles'))).toEqual([]);
   });
 
   it('says how to install a missing runtime', async () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,7 +72,11 @@ async function runInBundle(runtime: RuntimeName, stateDir: string, bundle: strin
   const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.once('close', (code: number | null, killedBy: NodeJS.Signals | null) => resolve([code, killedBy]));
   });
-  const streamed = [streamLines(child, 'stdout', options), streamLines(child, 'stderr', options)];
+  // The runtime prints its own failure on the stderr it shares with the command, after logging it:
+  // that line is reported once, as the RUNTIME_ERROR, not also as command output. (runc logs first,
+  // so this always works; crun may print before its log is written, and the line then shows twice.)
+  const isRuntimeMessage = (line: string) => logHasContent(logFile) && logErrors(readLog(logFile)).includes(line);
+  const streamed = [streamLines(child, 'stdout', options), streamLines(child, 'stderr', options, isRuntimeMessage)];
 
   let aborted = false;
   const onAbort = () => {
@@ -95,11 +99,13 @@ async function runInBundle(runtime: RuntimeName, stateDir: string, bundle: strin
   }
 }
 
-function streamLines(child: ChildProcess, stream: OutputStream, options: RunOptions): Promise<unknown> {
+function streamLines(child: ChildProcess, stream: OutputStream, options: RunOptions, skip?: (line: string) => boolean): Promise<unknown> {
   const input = stream === 'stdout' ? child.stdout : child.stderr;
   if (!input) return Promise.resolve();
   const lines = createInterface({ input, crlfDelay: Infinity });
-  lines.on('line', (line) => options.onOutput?.(line, stream));
+  lines.on('line', (line) => {
+    if (!skip?.(line)) options.onOutput?.(line, stream);
+  });
   return once(lines, 'close');
 }
 
@@ -112,6 +118,10 @@ async function killUntilExited(runtime: RuntimeName, stateDir: string, id: strin
     await runtimeCommand(runtime, stateDir, ['kill', id, 'KILL']).catch(() => undefined);
     await sleep(KILL_RETRY_MS);
   }
+}
+
+function logHasContent(logFile: string): boolean {
+  return (statSync(logFile, { throwIfNoEntry: false })?.size ?? 0) > 0;
 }
 
 function readLog(logFile: string): string {
