@@ -56,6 +56,14 @@ describe('runContainer', () => {
     expect(output.stderr).toEqual(['two']);
   });
 
+  it('passes a huge line on in bounded pieces', async () => {
+    const { merged } = overlay();
+    const output = outputCollector();
+    await runContainer(spec(merged, ['sh', '-c', "head -c 150000 /dev/zero | tr '\\0' a; echo; echo end"]), output);
+    expect(output.stdout.map((line) => line.length)).toEqual([65536, 65536, 150000 - 2 * 65536, 3]);
+    expect(output.stdout.at(-1)).toBe('end');
+  });
+
   it('returns a non-zero exit code instead of failing', async () => {
     const { merged } = overlay();
     const result = await runContainer(spec(merged, ['sh', '-c', 'exit 7']));

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TsbuildError } from '@tsbuild/errors';
+import { forEachLine } from './output-lines.js';
 import { hostnameFile, hostsFile, resolvConf } from './etc-files.js';
 import { GENERATED_FILES, runtimeConfig } from './oci-config.js';
 import { ensureWorkdir, missingMountpoints } from './rootfs-paths.js';
@@ -102,11 +101,9 @@ async function runInBundle(runtime: RuntimeName, stateDir: string, bundle: strin
 function streamLines(child: ChildProcess, stream: OutputStream, options: RunOptions, skip?: (line: string) => boolean): Promise<unknown> {
   const input = stream === 'stdout' ? child.stdout : child.stderr;
   if (!input) return Promise.resolve();
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  lines.on('line', (line) => {
+  return forEachLine(input, (line) => {
     if (!skip?.(line)) options.onOutput?.(line, stream);
   });
-  return once(lines, 'close');
 }
 
 /**
