@@ -214,6 +214,26 @@ describe('runContainer', () => {
     expect(mountsUnder(merged)).toEqual([merged]);
   });
 
+  it('cleans up when aborted before the container exists, and refuses to start when already aborted', async () => {
+    const { merged } = overlay();
+    const controller = new AbortController();
+    const run = runContainer(spec(merged, ['sleep', '30']), { signal: controller.signal });
+    controller.abort(new Error('early stop'));
+    await expect(run).rejects.toThrow('early stop');
+    await expect(runContainer(spec(merged, ['true']), { signal: controller.signal })).rejects.toThrow('early stop');
+    expect(runcList(path.join(stateRoot, 'runc'))).toEqual([]);
+    expect(readdirSync(path.join(stateRoot, 'bundles'))).toEqual([]);
+  });
+
+  it('refuses a working directory that is a file', async () => {
+    const { merged } = overlay();
+    writeFileSync(path.join(merged, 'tmp', 'file'), '');
+    await expect(runContainer(spec(merged, ['true'], { cwd: '/tmp/file/sub' }))).rejects.toMatchObject({
+      code: 'WORKDIR_NOT_DIRECTORY',
+      message: 'cannot use /tmp/file/sub as working directory: /tmp/file is not a directory',
+    });
+  });
+
   it('fails with RUNTIME_ERROR when the container cannot start', async () => {
     const { merged } = overlay();
     const output = outputCollector();
