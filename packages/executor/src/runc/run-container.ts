@@ -76,6 +76,8 @@ async function runInBundle(runtime: RuntimeName, stateDir: string, bundle: strin
   // so this always works; crun may print before its log is written, and the line then shows twice.)
   const isRuntimeMessage = (line: string) => logHasContent(logFile) && logErrors(readLog(logFile)).includes(line);
   const streamed = [streamLines(child, 'stdout', options), streamLines(child, 'stderr', options, isRuntimeMessage)];
+  // When the runtime does not even start these are never awaited; a stream error must not go unhandled.
+  for (const pending of streamed) pending.catch(() => undefined);
 
   let aborted = false;
   const onAbort = () => {

@@ -54,7 +54,11 @@ export type OutputStream = 'stdout' | 'stderr';
 export interface RunOptions {
   /** Called once per output line (without its line ending), in order per stream. */
   onOutput?(line: string, stream: OutputStream): void;
-  /** Aborting kills the container (SIGKILL), cleans up, and rejects with `signal.reason`. */
+  /**
+   * Aborting kills the container (SIGKILL), cleans up, and rejects with `signal.reason`. The runtime
+   * runs in its own process group, so a terminal's Ctrl-C does not reach the container: the caller
+   * turns SIGINT/SIGTERM into an abort.
+   */
   signal?: AbortSignal;
 }
 
