@@ -168,6 +168,10 @@ describe('runContainer', () => {
     await runContainer(spec(merged, ['sh', '-c', script]), output);
     expect(output.stdout.slice(0, -1)).toEqual(['/proc proc rw', '/dev tmpfs rw', '/dev/pts devpts rw', '/dev/shm tmpfs rw', '/dev/mqueue mqueue rw', '/sys sysfs ro', '0', '0']);
     expect(Number(output.stdout.at(-1))).toBeGreaterThanOrEqual(1024);
+    const devices = outputCollector();
+    await runContainer(spec(merged, ['sh', '-c', 'ls /dev; echo ok > /dev/null']), devices);
+    expect(devices.stdout).toEqual(expect.arrayContaining(['null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'shm', 'mqueue', 'fd', 'stdout']));
+    expect(devices.stderr).toEqual([]);
   });
 
   it('leaves in the upperdir what the command wrote and the mountpoints runc had to create, and reports those', async () => {
