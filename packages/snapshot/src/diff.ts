@@ -1,0 +1,193 @@
+import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+
+import * as tar from 'tar-stream';
+import { TsbuildError } from '@tsbuild/errors';
+import type { ContentStore } from '@tsbuild/oci';
+
+import { getXattr, readXattrs } from './xattr.js';
+
+export interface DiffOptions {
+  /** Absolute in-container paths (e.g. `/etc/hosts`) left out with everything below them. */
+  exclude?: ReadonlySet<string>;
+  /** Clamps every mtime to this many seconds since the epoch (SOURCE_DATE_EPOCH). */
+  sourceDateEpoch?: number;
+}
+
+export interface LayerDiff {
+  /** The layer tar. */
+  stream: Readable;
+  /** Settles when the walk has written the last entry (rejects if the walk failed). */
+  done: Promise<void>;
+}
+
+export interface WrittenLayer {
+  /** sha256 of the uncompressed tar, which is also its content-store digest. */
+  diffId: string;
+  uncompressedSize: number;
+}
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+const USTAR_NAME_LIMIT = 100;
+
+/**
+ * Turns an overlay upper directory into a layer tar in one pass: entries sorted by name, each
+ * directory before its contents; overlay whiteouts (char 0/0) become `.wh.NAME`, opaque
+ * directories get a `.wh..wh..opq` entry; hardlinked files are stored once, later names as links;
+ * xattrs as PAX records (trusted.overlay.* dropped). File contents are streamed.
+ */
+export function diffUpperdir(upperDir: string, options: DiffOptions = {}): LayerDiff {
+  const pack = tar.pack();
+  const walker = new UpperWalker(path.resolve(upperDir), pack, options);
+  const done = walker.run().then(
+    () => void pack.finalize(),
+    (error: unknown) => {
+      const wrapped = error instanceof TsbuildError ? error : new TsbuildError('LAYER_DIFF_FAILED', `cannot read ${upperDir} into a layer: ${(error as Error).message}`, { cause: error });
+      pack.destroy(wrapped);
+      throw wrapped;
+    },
+  );
+  return { stream: pack as unknown as Readable, done };
+}
+
+/** Stores the upperdir's layer tar (uncompressed, like buildah's local layers) in `store`. */
+export async function writeLayer(upperDir: string, store: ContentStore, options: DiffOptions = {}): Promise<WrittenLayer> {
+  const { stream, done } = diffUpperdir(upperDir, options);
+  const [info] = await Promise.all([store.write(stream), done]);
+  return { diffId: info.digest, uncompressedSize: info.size };
+}
+
+/** tar-stream's header with the fields it fills in itself optional; type also 'pax-header'. */
+type Header = Omit<Partial<tar.Header>, 'type'> & { name: string; type?: tar.Header['type'] | 'pax-header' };
+
+class UpperWalker {
+  private readonly hardlinks = new Map<string, string>();
+
+  constructor(
+    private readonly root: string,
+    private readonly pack: tar.Pack,
+    private readonly options: DiffOptions,
+  ) {}
+
+  async run(): Promise<void> {
+    await this.walkDirectory(this.root, '');
+  }
+
+  private async walkDirectory(dir: string, relDir: string): Promise<void> {
+    for (const name of readdirSync(dir).sort(compareBytes)) {
+      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      if (this.options.exclude?.has(`/${rel}`)) continue;
+      const full = path.join(dir, name);
+      const info = lstatSync(full);
+      if (info.isCharacterDevice() && info.rdev === 0) {
+        await this.add({ ...this.baseHeader(info), name: joinName(relDir, `.wh.${name}`), type: 'file', mode: 0, uid: 0, gid: 0 });
+        continue;
+      }
+      if (info.isDirectory()) {
+        await this.add({ ...this.baseHeader(info), name: `${rel}/`, type: 'directory' }, full);
+        if (getXattr(full, 'trusted.overlay.opaque')?.toString() === 'y') {
+          await this.add({ ...this.baseHeader(info), name: `${rel}/.wh..wh..opq`, type: 'file', mode: 0, uid: 0, gid: 0 });
+        }
+        await this.walkDirectory(full, rel);
+      } else {
+        await this.addNonDirectory(full, rel, info);
+      }
+    }
+  }
+
+  private async addNonDirectory(full: string, rel: string, info: Stats): Promise<void> {
+    const header = this.baseHeader(info);
+    if (info.isSymbolicLink()) return this.add({ ...header, name: rel, type: 'symlink', linkname: readlinkSync(full) });
+    if (info.isFIFO()) return this.add({ ...header, name: rel, type: 'fifo' }, full);
+    if (info.isCharacterDevice() || info.isBlockDevice()) {
+      const type = info.isBlockDevice() ? 'block-device' : 'character-device';
+      return this.add({ ...header, name: rel, type, devmajor: major(info.rdev), devminor: minor(info.rdev) }, full);
+    }
+    if (!info.isFile()) return; // sockets are not archived (Docker skips them too)
+    if (info.nlink > 1) {
+      const key = `${info.dev}:${info.ino}`;
+      const first = this.hardlinks.get(key);
+      if (first !== undefined) return this.add({ ...header, name: rel, type: 'link', linkname: first });
+      this.hardlinks.set(key, rel);
+    }
+    await this.add({ ...header, name: rel, type: 'file', size: info.size }, full, full);
+  }
+
+  private baseHeader(info: Stats): Header {
+    const epoch = this.options.sourceDateEpoch;
+    const mtimeSeconds = Math.floor(info.mtimeMs / 1000);
+    const clamped = epoch !== undefined && mtimeSeconds > epoch ? epoch : mtimeSeconds;
+    return { name: '', mode: info.mode & 0o7777, uid: info.uid, gid: info.gid, mtime: new Date(clamped * 1000), uname: '', gname: '' };
+  }
+
+  /** Writes one entry: a PAX header of our own first when it has xattrs (raw bytes kept). */
+  private async add(header: Header, xattrSource?: string, contentPath?: string): Promise<void> {
+    const xattrs = xattrSource === undefined ? [] : readXattrs(xattrSource).filter(([key]) => !key.startsWith('trusted.overlay.'));
+    if (xattrs.length > 0) {
+      const records: Array<[string, Buffer]> = xattrs.map(([key, value]) => [`SCHILY.xattr.${key}`, value]);
+      if (Buffer.byteLength(header.name) >= USTAR_NAME_LIMIT) {
+        records.unshift(['path', Buffer.from(header.name)]);
+        header = { ...header, name: shortName(header.name) };
+      }
+      const body = encodePaxRecords(records);
+      await this.entry({ name: `PaxHeaders/${shortName(path.posix.basename(header.name))}`, type: 'pax-header', size: body.byteLength, mtime: header.mtime, mode: 0o644 }, body);
+    }
+    if (contentPath === undefined) return this.entry(header, Buffer.alloc(0));
+    await this.fileEntry(header, contentPath);
+  }
+
+  private entry(header: Header, body: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pack.entry(header as tar.Header, body, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  private async fileEntry(header: Header, contentPath: string): Promise<void> {
+    let settle!: (error?: Error | null) => void;
+    const finished = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve(undefined));
+    });
+    const sink = this.pack.entry(header as tar.Header, (error) => settle(error));
+    for await (const chunk of createReadStream(contentPath, { highWaterMark: READ_CHUNK_BYTES })) {
+      if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
+    }
+    sink.end(undefined as unknown as Buffer);
+    await finished;
+  }
+}
+
+/** PAX records `LEN key=value\n`, LEN counting the whole record; values are raw bytes. */
+function encodePaxRecords(records: Array<[string, Buffer]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [key, value] of records) {
+    const rest = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
+    let length = rest.byteLength + 1;
+    while (String(length).length + rest.byteLength !== length) length = String(length).length + rest.byteLength;
+    parts.push(Buffer.from(String(length)), rest);
+  }
+  return Buffer.concat(parts);
+}
+
+function shortName(name: string): string {
+  const bytes = Buffer.from(name);
+  return bytes.byteLength < USTAR_NAME_LIMIT ? name : bytes.subarray(0, USTAR_NAME_LIMIT - 1).toString('latin1');
+}
+
+function joinName(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Linux dev_t split (glibc's major()/minor()). */
+function major(rdev: number): number {
+  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+}
+
+function minor(rdev: number): number {
+  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
+}
