@@ -132,7 +132,9 @@ class UpperWalker {
         header = { ...header, name: shortName(header.name) };
       }
       const body = encodePaxRecords(records);
-      await this.entry({ name: `PaxHeaders/${shortName(path.posix.basename(header.name))}`, type: 'pax-header', size: body.byteLength, mtime: header.mtime, mode: 0o644 }, body);
+      // tar-stream's own PAX writer encodes values as UTF-8 text, which breaks binary xattrs
+      // such as security.capability, so the record goes out as raw blocks between entries.
+      (this.pack as unknown as { push(chunk: Buffer): boolean }).push(paxBlocks(`PaxHeaders/${shortName(path.posix.basename(header.name))}`, body));
     }
     if (contentPath === undefined) return this.entry(header, Buffer.alloc(0));
     await this.fileEntry(header, contentPath);
@@ -140,7 +142,9 @@ class UpperWalker {
 
   private entry(header: Header, body: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pack.entry(header as tar.Header, body, (error) => (error ? reject(error) : resolve()));
+      const done = (error?: Error | null): void => (error ? reject(error) : resolve());
+      if (header.type === 'file') this.pack.entry(header as tar.Header, body, done);
+      else this.pack.entry(header as tar.Header, done);
     });
   }
 
@@ -168,6 +172,25 @@ function encodePaxRecords(records: Array<[string, Buffer]>): Buffer {
     parts.push(Buffer.from(String(length)), rest);
   }
   return Buffer.concat(parts);
+}
+
+/** A ustar header block of type 'x' (PAX extended header) followed by `body`, padded to 512. */
+function paxBlocks(name: string, body: Buffer): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name, 0, 100, 'utf8');
+  block.write('0000644\0', 100, 'ascii');
+  block.write('0000000\0', 108, 'ascii');
+  block.write('0000000\0', 116, 'ascii');
+  block.write(`${body.byteLength.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
+  block.write('00000000000\0', 136, 'ascii');
+  block.write('        ', 148, 'ascii');
+  block.write('x', 156, 'ascii');
+  block.write('ustar\x0000', 257, 'latin1');
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  const padding = Buffer.alloc((512 - (body.byteLength % 512)) % 512);
+  return Buffer.concat([block, body, padding]);
 }
 
 function shortName(name: string): string {
