@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, linkSync, lchownSync, chmodSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 
 import { createHash } from 'node:crypto';
 import * as tar from 'tar-stream';
@@ -34,7 +34,7 @@ const OPAQUE_WHITEOUT = '.wh..wh..opq';
  * refused with UNSAFE_LAYER_ENTRY. Applied onto a merged overlay mount, the kernel turns the
  * deletions into whiteouts in the upper directory. Returns the diffID, computed in the same pass.
  */
-export async function applyLayer(input: AsyncIterable<Uint8Array>, targetDir: string, options: ApplyLayerOptions = {}): Promise<AppliedLayer> {
+export async function applyLayer(input: AsyncIterable<Uint8Array> | Uint8Array, targetDir: string, options: ApplyLayerOptions = {}): Promise<AppliedLayer> {
   const what = options.name ?? 'layer';
   const root = path.resolve(targetDir);
   const digester = new HashingStream();
@@ -42,7 +42,7 @@ export async function applyLayer(input: AsyncIterable<Uint8Array>, targetDir: st
   const writer = new LayerWriter(root, what);
   let source: Readable | undefined;
   try {
-    source = await decompressedTar(input, what);
+    source = await decompressedTar(input instanceof Uint8Array ? Readable.from([input]) : input, what);
     source.on('error', (error) => digester.destroy(error));
     digester.on('error', (error) => extract.destroy(error));
     source.pipe(digester).pipe(extract as unknown as NodeJS.WritableStream);
