@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createGzip } from 'node:zlib';
 
 import { TsbuildError } from '@tsbuild/errors';
 import { digestHex, withFileLock, type ContentStore } from '@tsbuild/oci';
+
+import { parallelGzip } from './parallel-gzip.js';
 
 export interface CompressOptions {
   /** gzip level 1-9; 6 (gzip's default) unless told. */
@@ -18,7 +19,7 @@ export interface CompressedBlob {
 
 /**
  * The gzip blob of a stored layer tar, made once: the first call compresses the tar from the
- * store (streaming), stores the blob and records diffID → blob in `<store root>/compressed/`;
+ * store (streaming, blocks deflated in parallel into one gzip member), stores the blob and records diffID → blob in `<store root>/compressed/`;
  * later calls return the record while its blob is still present.
  */
 export async function compressLayer(store: ContentStore, diffId: string, options: CompressOptions = {}): Promise<CompressedBlob> {
@@ -32,10 +33,7 @@ export async function compressLayer(store: ContentStore, diffId: string, options
     const again = await readRecord(store, recordPath);
     if (again) return again;
     if (!(await store.has(diffId))) throw new TsbuildError('LAYER_NOT_FOUND', `layer ${diffId} is not in the content store`);
-    const gzip = createGzip({ level });
-    const source = store.createReadStream(diffId);
-    source.on('error', (error) => gzip.destroy(error));
-    const blob = await store.write(source.pipe(gzip));
+    const blob = await store.write(parallelGzip(store.createReadStream(diffId), level));
     const temp = `${recordPath}.${randomUUID()}.tmp`;
     await writeFile(temp, JSON.stringify(blob));
     await rename(temp, recordPath);
