@@ -1,0 +1,231 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+
+import { TsbuildError } from '@tsbuild/errors';
+import { request, type Dispatcher } from 'undici';
+
+import type { Credentials, CredentialsProvider } from './credentials.js';
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. */
+  attempts: number;
+  /** First backoff delay; doubles each retry. */
+  baseDelayMs: number;
+  /** No new attempt starts after this much time has passed since the first. */
+  maxTimeMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxTimeMs: 60_000 };
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RegistryRequest {
+  method: HttpMethod;
+  /** Absolute URL. */
+  url: string;
+  headers?: Record<string, string>;
+  /** Called for each attempt, so a streamed body can be made again for a retry. */
+  body?: () => Readable | Buffer;
+  /** What the request is about, for error messages: `127.0.0.1:5000/app:v1`. */
+  what: string;
+  /** Token scope actions on `repository` (`pull` or `pull,push`). */
+  repository: string;
+  actions: string;
+  /** Not retried here (a half-sent upload body); the caller retries at a higher level. */
+  noRetry?: boolean;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  url: string;
+}
+
+/** A transient failure worth another attempt (429, 5xx, a dropped connection). */
+export class TransientError extends Error {}
+
+/**
+ * HTTP to one registry host with authentication (anonymous, Basic, Bearer tokens cached per
+ * scope) and retries with backoff. Responses other than 401 are returned to the caller;
+ * 429/5xx and network errors are retried, then reported as REGISTRY_ERROR.
+ */
+export class RegistrySession {
+  private readonly tokens = new Map<string, string>();
+  private credentials: Promise<Credentials | undefined> | undefined;
+  private basic = false;
+
+  constructor(
+    /** The registry as users name it (`docker.io`, `127.0.0.1:5000`), for credentials and messages. */
+    readonly registry: string,
+    private readonly credentialsProvider: CredentialsProvider | undefined,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {}
+
+  /** Sends with retries on transient failures; the caller must consume or dump the body. */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    if (req.noRetry) return this.sendAuthenticated(req);
+    return withRetries(this.retry, req.what, this.registry, () => this.sendAuthenticated(req));
+  }
+
+  private async sendAuthenticated(req: RegistryRequest): Promise<RegistryResponse> {
+    const scopeKey = `${req.repository}:${req.actions}`;
+    let response = await this.sendOnce(req, this.authorization(scopeKey));
+    if (response.status !== 401) return response;
+    const challenge = parseChallenge(headerValue(response.headers['www-authenticate']));
+    await response.body.dump();
+    if (!challenge) throw unauthorized(this.registry, req.what, 'no usable WWW-Authenticate challenge');
+    const credentials = await this.getCredentials();
+    if (challenge.scheme === 'basic') {
+      if (!credentials) throw unauthorized(this.registry, req.what, 'no credentials (run tsbuild login)');
+      this.basic = true;
+    } else {
+      const scope = challenge.params.scope ?? `repository:${req.repository}:${req.actions}`;
+      this.tokens.set(scopeKey, await this.fetchToken(challenge.params, scope, credentials, req.what));
+    }
+    response = await this.sendOnce(req, this.authorization(scopeKey));
+    if (response.status === 401) {
+      await response.body.dump();
+      throw unauthorized(this.registry, req.what, credentials ? 'credentials rejected' : 'no credentials (run tsbuild login)');
+    }
+    return response;
+  }
+
+  private authorization(scopeKey: string): string | undefined {
+    const token = this.tokens.get(scopeKey);
+    if (token !== undefined) return `Bearer ${token}`;
+    return undefined;
+  }
+
+  private async basicHeader(): Promise<string | undefined> {
+    const c = await this.getCredentials();
+    return c ? `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` : undefined;
+  }
+
+  private getCredentials(): Promise<Credentials | undefined> {
+    this.credentials ??= this.credentialsProvider ? this.credentialsProvider(this.registry) : Promise.resolve(undefined);
+    return this.credentials;
+  }
+
+  private async fetchToken(params: Record<string, string>, scope: string, credentials: Credentials | undefined, what: string): Promise<string> {
+    const realm = params.realm;
+    if (!realm) throw unauthorized(this.registry, what, 'Bearer challenge without a realm');
+    const url = new URL(realm);
+    if (params.service) url.searchParams.set('service', params.service);
+    for (const s of scope.split(' ')) if (s) url.searchParams.append('scope', s);
+    const headers: Record<string, string> = {};
+    if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, { method: 'GET', headers });
+    } catch (error) {
+      throw new TransientError(`token server ${url.origin}: ${(error as Error).message}`);
+    }
+    if (response.statusCode === 429 || response.statusCode >= 500) {
+      await response.body.dump();
+      throw new TransientError(`token server ${url.origin} answered HTTP ${response.statusCode}`);
+    }
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw unauthorized(this.registry, what, `token server ${url.origin} answered HTTP ${response.statusCode}`);
+    }
+    const body = (await response.body.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw unauthorized(this.registry, what, `token server ${url.origin} returned no token`);
+    return token;
+  }
+
+  private async sendOnce(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
+    let url = req.url;
+    const auth = authorization ?? (this.basic ? await this.basicHeader() : undefined);
+    // Blob GETs may redirect to storage elsewhere; follow, dropping our credentials off-host.
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { ...req.headers };
+      if (auth && new URL(url).host === new URL(req.url).host) headers.authorization = auth;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(url, { method: req.method, headers, body: req.body?.() });
+      } catch (error) {
+        if (error instanceof TsbuildError) throw error;
+        throw new TransientError(`${(error as Error).message}`);
+      }
+      const status = response.statusCode;
+      if ([301, 302, 303, 307, 308].includes(status) && (req.method === 'GET' || req.method === 'HEAD') && hop < 5) {
+        const location = headerValue(response.headers.location);
+        await response.body.dump();
+        if (!location) throw registryError(this.registry, req.what, status, 'redirect without Location');
+        url = new URL(location, url).toString();
+        continue;
+      }
+      if (status === 429 || status >= 500) {
+        await response.body.dump();
+        throw new TransientError(`HTTP ${status}`);
+      }
+      return { status, headers: response.headers, body: response.body, url };
+    }
+  }
+}
+
+/** Runs `attempt`, retrying TransientErrors with exponential backoff within `policy`. */
+export async function withRetries<T>(policy: RetryPolicy, what: string, registry: string, attempt: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const transient = error instanceof TransientError || (error instanceof TsbuildError && error.code === 'BLOB_SOURCE_FAILED');
+      const delay = policy.baseDelayMs * 2 ** (n - 1);
+      if (!transient || n >= policy.attempts || Date.now() - started + delay > policy.maxTimeMs) {
+        if (transient) {
+          throw new TsbuildError('REGISTRY_ERROR', `${what}: registry ${registry} failed after ${n} attempt(s): ${(error as Error).message}`, { cause: error });
+        }
+        throw error;
+      }
+      await sleep(delay);
+    }
+  }
+}
+
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+interface Challenge {
+  scheme: 'basic' | 'bearer';
+  params: Record<string, string>;
+}
+
+/** `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
+export function parseChallenge(header: string | undefined): Challenge | undefined {
+  if (!header) return undefined;
+  const match = /^\s*(\w+)\s*(.*)$/.exec(header);
+  if (!match) return undefined;
+  const scheme = (match[1] ?? '').toLowerCase();
+  if (scheme !== 'basic' && scheme !== 'bearer') return undefined;
+  const params: Record<string, string> = {};
+  for (const m of (match[2] ?? '').matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+    params[(m[1] ?? '').toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
+  }
+  return { scheme, params };
+}
+
+function unauthorized(registry: string, what: string, why: string): TsbuildError {
+  return new TsbuildError('REGISTRY_UNAUTHORIZED', `${what}: registry ${registry} refused access (HTTP 401): ${why}`);
+}
+
+export function registryError(registry: string, what: string, status: number, detail = ''): TsbuildError {
+  const code = status === 404 ? 'REGISTRY_NOT_FOUND' : status === 401 || status === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_ERROR';
+  return new TsbuildError(code, `${what}: registry ${registry} answered HTTP ${status}${detail ? `: ${detail}` : ''}`);
+}
+
+/** The first error message of a registry's JSON error body, if any (body consumed). */
+export async function errorDetail(response: RegistryResponse): Promise<string> {
+  try {
+    const text = await response.body.text();
+    const parsed = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+    const first = parsed.errors?.[0];
+    return first ? [first.code, first.message].filter(Boolean).join(' ') : '';
+  } catch {
+    return '';
+  }
+}
