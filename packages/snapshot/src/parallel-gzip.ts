@@ -19,7 +19,7 @@ const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
  */
 export async function* parallelGzip(source: AsyncIterable<Uint8Array>, level: number): AsyncIterable<Buffer> {
   const inFlight: Array<Promise<Buffer>> = [];
-  const limit = Math.max(2, availableParallelism());
+  const limit = Math.max(2, availableParallelism()) * 2;
   let crc = 0;
   let total = 0;
   let previous: Buffer | undefined;

@@ -42,6 +42,7 @@ beforeAll(async () => {
     chmodSync(path.join(merged, 'suid'), 0o4755);
     symlinkSync('kept', path.join(merged, 'link'));
     execFileSync('mkfifo', [path.join(merged, 'fifo')]);
+    execFileSync('mknod', ['-m', '0666', path.join(merged, 'null'), 'c', '1', '3']);
     writeFileSync(path.join(merged, 'ping'), 'binary');
     setXattr(path.join(merged, 'ping'), 'security.capability', CAPABILITY);
     setXattr(path.join(merged, 'ping'), 'user.note', 'hello');
@@ -74,6 +75,7 @@ describe('diffUpperdir', () => {
       { name: 'h1', type: 'file', mode: 0o644, uid: 0, gid: 0, linkname: undefined, xattrs: undefined },
       { name: 'h2', type: 'link', mode: 0o644, uid: 0, gid: 0, linkname: 'h1', xattrs: undefined },
       { name: 'link', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: 'kept', xattrs: undefined },
+      { name: 'null', type: 'character-device', mode: 0o666, uid: 0, gid: 0, linkname: undefined, xattrs: undefined },
       { name: 'ping', type: 'file', mode: 0o644, uid: 0, gid: 0, linkname: undefined, xattrs: ['security.capability', 'user.note'] },
       { name: 'suid', type: 'file', mode: 0o4755, uid: 1000, gid: 1001, linkname: undefined, xattrs: undefined },
     ]);
