@@ -8,6 +8,7 @@ import * as tar from 'tar-stream';
 import { TsbuildError } from '@tsbuild/errors';
 
 import { decompressedTar } from './decompress.js';
+import { keepRawXattrs, RAW_XATTR_PREFIX } from './raw-pax.js';
 import { cleanEntryName, resolveDirInRoot, unsafe } from './scoped-path.js';
 import { readXattrs, setXattr } from './xattr.js';
 
@@ -39,6 +40,7 @@ export async function applyLayer(input: AsyncIterable<Uint8Array> | Uint8Array, 
   const root = path.resolve(targetDir);
   const digester = new HashingStream();
   const extract = tar.extract();
+  keepRawXattrs(extract);
   const writer = new LayerWriter(root, what);
   let source: Readable | undefined;
   try {
@@ -212,17 +214,26 @@ class LayerWriter {
     if (!isSymlink) {
       // after chown, which clears setuid/setgid
       chmodSync(target, (header.mode ?? 0o644) & 0o7777);
-      for (const [key, value] of Object.entries(header.pax ?? {})) {
-        if (!key.startsWith('SCHILY.xattr.')) continue;
-        const xattrName = key.slice('SCHILY.xattr.'.length);
-        if (xattrName.startsWith('trusted.overlay.')) continue;
-        setXattrTolerant(target, xattrName, Buffer.from(String(value), 'utf8'));
+      for (const [name, value] of xattrsOf(header.pax ?? {})) {
+        if (!name.startsWith('trusted.overlay.')) setXattrTolerant(target, name, value);
       }
     }
     const mtime = header.mtime ?? new Date(0);
     if (header.type === 'directory') this.directories.push({ target, mtime });
     else lutimesSync(target, mtime, mtime);
   }
+}
+
+/** The entry's xattrs: the raw bytes when the PAX hook kept them, else tar-stream's UTF-8 text. */
+function xattrsOf(pax: Record<string, string>): Array<[string, Buffer]> {
+  const result: Array<[string, Buffer]> = [];
+  for (const [key, value] of Object.entries(pax)) {
+    if (!key.startsWith('SCHILY.xattr.')) continue;
+    const name = key.slice('SCHILY.xattr.'.length);
+    const raw = pax[RAW_XATTR_PREFIX + name];
+    result.push([name, raw === undefined ? Buffer.from(String(value), 'utf8') : Buffer.from(raw, 'latin1')]);
+  }
+  return result;
 }
 
 /** Filesystems without xattr support (or an unknown namespace) are skipped, as Docker does. */

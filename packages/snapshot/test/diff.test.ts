@@ -10,6 +10,7 @@ import { ContentStore } from '@tsbuild/oci';
 import { getXattr, setXattr } from '../src/xattr.js';
 import { collect, describeTree, listTar } from './helpers.js';
 
+const BINARY = Buffer.from([0xff, 0x80, 0x00, 0xc3, 0x0a]); // not UTF-8
 const CAPABILITY = Buffer.from('0100000200200000000000000000000000000000', 'hex'); // cap_net_bind_service
 
 let base: string;
@@ -46,6 +47,7 @@ beforeAll(async () => {
     writeFileSync(path.join(merged, 'ping'), 'binary');
     setXattr(path.join(merged, 'ping'), 'security.capability', CAPABILITY);
     setXattr(path.join(merged, 'ping'), 'user.note', 'hello');
+    setXattr(path.join(merged, 'ping'), 'user.binary', BINARY);
     writeFileSync(path.join(merged, 'etc', 'hosts'), '127.0.0.1 localhost\n');
     writeFileSync(path.join(merged, 'etc', 'app.conf'), 'x=1\n');
   } finally {
@@ -76,7 +78,7 @@ describe('diffUpperdir', () => {
       { name: 'h2', type: 'link', mode: 0o644, uid: 0, gid: 0, linkname: 'h1', xattrs: undefined },
       { name: 'link', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: 'kept', xattrs: undefined },
       { name: 'null', type: 'character-device', mode: 0o666, uid: 0, gid: 0, linkname: undefined, xattrs: undefined },
-      { name: 'ping', type: 'file', mode: 0o644, uid: 0, gid: 0, linkname: undefined, xattrs: ['security.capability', 'user.note'] },
+      { name: 'ping', type: 'file', mode: 0o644, uid: 0, gid: 0, linkname: undefined, xattrs: ['security.capability', 'user.binary', 'user.note'] },
       { name: 'suid', type: 'file', mode: 0o4755, uid: 1000, gid: 1001, linkname: undefined, xattrs: undefined },
     ]);
   });
@@ -89,6 +91,7 @@ describe('diffUpperdir', () => {
     execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xf', store.blobPath(layer.diffId), '-C', out, 'ping']);
     expect(getXattr(path.join(out, 'ping'), 'security.capability')?.toString('hex')).toBe(CAPABILITY.toString('hex'));
     expect(getXattr(path.join(out, 'ping'), 'user.note')?.toString()).toBe('hello');
+    expect(getXattr(path.join(out, 'ping'), 'user.binary')?.toString('hex')).toBe(BINARY.toString('hex'));
   });
 
   it('clamps mtimes to SOURCE_DATE_EPOCH and is deterministic', async () => {
@@ -115,6 +118,9 @@ describe('diffUpperdir', () => {
       expect(describeTree(copy)).toEqual(describeTree(view));
       expect(lstatSync(path.join(copy, 'suid')).mode & 0o7777).toBe(0o4755);
       expect(readdirSync(path.join(copy, 'd'))).toEqual(['new']);
+      expect(getXattr(path.join(copy, 'ping'), 'security.capability')?.toString('hex')).toBe(CAPABILITY.toString('hex'));
+      expect(getXattr(path.join(copy, 'ping'), 'user.note')?.toString()).toBe('hello');
+      expect(getXattr(path.join(copy, 'ping'), 'user.binary')?.toString('hex')).toBe(BINARY.toString('hex'));
     } finally {
       await unmount(view);
     }
