@@ -1,0 +1,243 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ContentStore, ImageStore, type Descriptor } from '@tsbuild/oci';
+import { RegistryClient, type RegistryProgress } from '@tsbuild/registry';
+
+import { storeTestImage, type TestImage } from '../../../test/support/oci-image.js';
+import { startRegistry, type TestRegistry } from '../../../test/support/registry.js';
+import { startRegistryProxy, type RegistryProxy } from '../../../test/support/registry-proxy.js';
+
+let registry: TestRegistry;
+let proxy: RegistryProxy;
+const roots: string[] = [];
+
+async function newRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'tsbuild-registry-test-'));
+  roots.push(root);
+  return root;
+}
+
+const fastRetry = { attempts: 4, baseDelayMs: 10, maxTimeMs: 10_000 };
+
+function skopeo(args: string[]): string {
+  return execFileSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8' });
+}
+
+async function localImage(layers = [{ 'hello.txt': 'hello\n' }, { 'etc/app.conf': 'x=1\n' }]): Promise<{ root: string; image: TestImage }> {
+  const root = await newRoot();
+  const image = await storeTestImage(new ContentStore(root), { layers });
+  return { root, image };
+}
+
+/** An OCI image layout directory holding `image` from `store`, tagged `tag`. */
+async function writeOciDir(store: ContentStore, image: TestImage, dir: string, tag: string): Promise<void> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  for (const d of [image.descriptor, image.manifest.config, ...image.manifest.layers]) {
+    await writeFile(join(dir, 'blobs', 'sha256', d.digest.slice(7)), await store.readBytes(d.digest));
+  }
+  const manifest: Descriptor = { ...image.descriptor, annotations: { 'org.opencontainers.image.ref.name': tag } };
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [manifest] }));
+}
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  proxy = await startRegistryProxy(registry.url);
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await registry?.stop();
+  for (const root of roots) await rm(root, { recursive: true, force: true });
+});
+
+describe('push', () => {
+  it('pushes an image that skopeo reads back byte for byte', async () => {
+    const { root, image } = await localImage();
+    const events: RegistryProgress[] = [];
+    const client = new RegistryClient({ root, retry: fastRetry, onProgress: (e) => events.push(e) });
+    const pushed = await client.push(image.descriptor, `${registry.host}/team/app:v1`);
+    expect(pushed.descriptor.digest).toBe(image.descriptor.digest);
+
+    const inspected = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/team/app:v1`])) as { Digest: string; Layers: string[] };
+    expect(inspected.Digest).toBe(image.descriptor.digest);
+    expect(inspected.Layers).toEqual(image.manifest.layers.map((l) => l.digest));
+
+    const out = join(await newRoot(), 'copy');
+    skopeo(['copy', '--src-tls-verify=false', `docker://${registry.host}/team/app:v1`, `oci:${out}:v1`]);
+    const store = new ContentStore(root);
+    for (const d of [image.descriptor, image.manifest.config, ...image.manifest.layers]) {
+      expect((await readFile(join(out, 'blobs', 'sha256', d.digest.slice(7)))).equals(await store.readBytes(d.digest))).toBe(true);
+    }
+    const uploaded = events.filter((e) => e.kind === 'blob-done' && e.outcome === 'uploaded').length;
+    expect(uploaded).toBe(3);
+    const bytes = events.filter((e) => e.kind === 'blob-bytes' && e.digest === image.manifest.layers[0]?.digest).at(-1);
+    expect(bytes).toMatchObject({ done: image.manifest.layers[0]?.size });
+  });
+
+  it('uploads nothing the second time and mounts layers into another repository', async () => {
+    const { root, image } = await localImage([{ 'a.txt': 'first push\n' }, { 'b.txt': 'shared layer\n' }]);
+    const client = new RegistryClient({ root, retry: fastRetry });
+    await client.push(image.descriptor, `${proxy.host}/one/app:v1`);
+    expect(proxy.uploads()).toHaveLength(3);
+
+    proxy.seen.length = 0;
+    await client.push(image.descriptor, `${proxy.host}/one/app:v1`);
+    expect(proxy.uploads()).toHaveLength(0);
+    expect(proxy.seen.filter((r) => r.method === 'POST')).toHaveLength(0);
+
+    proxy.seen.length = 0;
+    await client.push(image.descriptor, `${proxy.host}/two/app:v1`);
+    expect(proxy.uploads()).toHaveLength(0);
+    const mounts = proxy.seen.filter((r) => r.method === 'POST' && r.path.includes('mount='));
+    expect(mounts).toHaveLength(3);
+    expect(mounts.every((r) => r.path.includes('from=one%2Fapp'))).toBe(true);
+    const inspected = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/two/app:v1`])) as { Digest: string };
+    expect(inspected.Digest).toBe(image.descriptor.digest);
+  });
+
+  it('uploads a large blob in PATCH chunks', async () => {
+    const big = randomBytes(300_000);
+    const { root, image } = await localImage([{ 'big.bin': big.toString('latin1') }]);
+    const client = new RegistryClient({ root, retry: fastRetry, monolithicLimit: 1024, chunkSize: 64 * 1024 });
+    proxy.seen.length = 0;
+    await client.push(image.descriptor, `${proxy.host}/chunked/app:v1`);
+    const layer = image.manifest.layers[0] as Descriptor;
+    const patches = proxy.seen.filter((r) => r.method === 'PATCH');
+    expect(layer.size).toBeGreaterThan(300_000);
+    expect(patches.length).toBe(Math.ceil(layer.size / (64 * 1024))); // the config is small: one PUT
+    const out = join(await newRoot(), 'copy');
+    skopeo(['copy', '--src-tls-verify=false', `docker://${registry.host}/chunked/app:v1`, `oci:${out}:v1`]);
+    expect((await readFile(join(out, 'blobs', 'sha256', layer.digest.slice(7)))).equals(image.layers[0]?.gzip as Buffer)).toBe(true);
+  });
+
+  it('retries an upload whose connection dropped and a 503', async () => {
+    const { root, image } = await localImage([{ 'drop.txt': 'dropped once\n' }]);
+    const client = new RegistryClient({ root, retry: fastRetry });
+    let dropped = 0;
+    let failed = 0;
+    proxy.decide = (req) => {
+      if (req.method === 'PUT' && req.url?.includes('/blobs/uploads/') && dropped === 0) {
+        dropped++;
+        return 'drop';
+      }
+      if (req.method === 'HEAD' && failed === 0) {
+        failed++;
+        return { status: 503 };
+      }
+      return 'pass';
+    };
+    try {
+      await client.push(image.descriptor, `${proxy.host}/flaky/app:v1`);
+    } finally {
+      proxy.decide = () => 'pass';
+    }
+    expect([dropped, failed]).toEqual([1, 1]);
+    const inspected = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/flaky/app:v1`])) as { Digest: string };
+    expect(inspected.Digest).toBe(image.descriptor.digest);
+  });
+});
+
+describe('pull', () => {
+  let source: { root: string; image: TestImage };
+
+  beforeAll(async () => {
+    source = await localImage([{ 'bin/tool': '#!/bin/sh\necho tool\n' }, { 'data/x': 'x'.repeat(5000) }]);
+    const dir = join(await newRoot(), 'layout');
+    await writeOciDir(new ContentStore(source.root), source.image, dir, 'v1');
+    skopeo(['copy', '--dest-tls-verify=false', `oci:${dir}:v1`, `docker://${registry.host}/pulled/app:v1`]);
+  });
+
+  it('pulls an image skopeo pushed, verified, and tags it', async () => {
+    const root = await newRoot();
+    const events: RegistryProgress[] = [];
+    const client = new RegistryClient({ root, retry: fastRetry, onProgress: (e) => events.push(e) });
+    const pulled = await client.pull(`${registry.host}/pulled/app:v1`);
+    expect(pulled.descriptor.digest).toBe(source.image.descriptor.digest);
+    expect(pulled.config.rootfs.diff_ids).toEqual(source.image.config.rootfs.diff_ids);
+    const store = new ContentStore(root);
+    for (const [i, layer] of source.image.layers.entries()) {
+      expect((await store.readBytes(pulled.manifest.layers[i]?.digest as string)).equals(layer.gzip)).toBe(true);
+    }
+    expect((await new ImageStore(root).resolve(`${registry.host}/pulled/app:v1`))?.digest).toBe(source.image.descriptor.digest);
+
+    events.length = 0;
+    await client.pull(`${registry.host}/pulled/app:v1`);
+    expect(events.filter((e) => e.kind === 'blob-done').map((e) => (e.kind === 'blob-done' ? e.outcome : ''))).toEqual(['present', 'present', 'present']);
+  });
+
+  it('pulls by digest through a mirror standing in for docker.io', async () => {
+    const mirrorDir = join(await newRoot(), 'layout');
+    await writeOciDir(new ContentStore(source.root), source.image, mirrorDir, 'latest');
+    skopeo(['copy', '--dest-tls-verify=false', `oci:${mirrorDir}:latest`, `docker://${registry.host}/library/busybox:latest`]);
+    const root = await newRoot();
+    const client = new RegistryClient({ root, retry: fastRetry, hosts: { mirrors: { 'docker.io': [registry.url] }, insecure: [] } });
+    const pulled = await client.pull('busybox');
+    expect(pulled.descriptor.digest).toBe(source.image.descriptor.digest);
+    expect((await new ImageStore(root).resolve('busybox'))?.digest).toBe(source.image.descriptor.digest);
+    const byDigest = await new RegistryClient({ root: await newRoot(), hosts: { mirrors: { 'docker.io': [registry.url] }, insecure: [] } }).pull(
+      `busybox@${source.image.descriptor.digest}`,
+    );
+    expect(byDigest.manifest.layers).toEqual(source.image.manifest.layers);
+  });
+
+  it('stops on a corrupted or truncated blob with nothing stored', async () => {
+    const layer = source.image.manifest.layers[1] as Descriptor;
+    for (const fault of ['corrupt', 'truncate'] as const) {
+      const root = await newRoot();
+      proxy.decide = (req) => (req.url?.endsWith(`/blobs/${layer.digest}`) ? fault : 'pass');
+      const client = new RegistryClient({ root, retry: fastRetry });
+      const error = await client.pull(`${proxy.host}/pulled/app:v1`).catch((e: unknown) => e);
+      proxy.decide = () => 'pass';
+      expect(error).toMatchObject({ code: fault === 'corrupt' ? 'DIGEST_MISMATCH' : 'SIZE_MISMATCH' });
+      expect((error as Error).message).toContain(`${proxy.host}/pulled/app@${layer.digest}`);
+      const store = new ContentStore(root);
+      expect(await store.has(layer.digest)).toBe(false);
+      expect(await store.has(source.image.descriptor.digest)).toBe(false);
+      expect(await new ImageStore(root).list()).toEqual([]);
+      expect(existsSync(join(root, 'blobs', 'sha256', layer.digest.slice(7)))).toBe(false);
+    }
+  });
+
+  it('retries 500, 503 and a dropped download, then succeeds', async () => {
+    const layer = source.image.manifest.layers[1] as Descriptor;
+    const faults: Array<'drop' | { status: number }> = [{ status: 500 }, { status: 503 }, 'drop'];
+    proxy.decide = (req) => (req.url?.endsWith(`/blobs/${layer.digest}`) ? (faults.shift() ?? 'pass') : 'pass');
+    const root = await newRoot();
+    try {
+      const pulled = await new RegistryClient({ root, retry: fastRetry }).pull(`${proxy.host}/pulled/app:v1`);
+      expect(pulled.descriptor.digest).toBe(source.image.descriptor.digest);
+    } finally {
+      proxy.decide = () => 'pass';
+    }
+    expect(faults).toEqual([]);
+    expect(await new ContentStore(root).has(layer.digest)).toBe(true);
+  });
+
+  it('gives up on endless 503s, naming the registry and reference', async () => {
+    proxy.decide = () => ({ status: 503 });
+    const error = await new RegistryClient({ root: await newRoot(), retry: fastRetry }).pull(`${proxy.host}/pulled/app:v1`).catch((e: unknown) => e);
+    proxy.decide = () => 'pass';
+    expect(error).toMatchObject({ code: 'REGISTRY_ERROR' });
+    expect((error as Error).message).toBe(`${proxy.host}/pulled/app:v1: registry ${proxy.host} failed after 4 attempt(s): HTTP 503`);
+  });
+
+  it('names the registry when it wants credentials we do not have, and reports a missing image', async () => {
+    proxy.decide = () => ({ status: 401, headers: { 'www-authenticate': 'Basic realm="test"' } });
+    const error = await new RegistryClient({ root: await newRoot(), retry: fastRetry }).pull(`${proxy.host}/pulled/app:v1`).catch((e: unknown) => e);
+    proxy.decide = () => 'pass';
+    expect(error).toMatchObject({ code: 'REGISTRY_UNAUTHORIZED' });
+    expect((error as Error).message).toBe(`${proxy.host}/pulled/app:v1: registry ${proxy.host} refused access (HTTP 401): no credentials (run tsbuild login)`);
+
+    const missing = await new RegistryClient({ root: await newRoot(), retry: fastRetry }).pull(`${registry.host}/nothing/here:v9`).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'REGISTRY_NOT_FOUND' });
+    expect((missing as Error).message).toMatch(new RegExp(`^${registry.host}/nothing/here:v9: registry ${registry.host} answered HTTP 404`));
+  });
+});
