@@ -43,18 +43,24 @@ export async function applyLayer(input: AsyncIterable<Uint8Array> | Uint8Array, 
   keepRawXattrs(extract);
   const writer = new LayerWriter(root, what);
   let source: Readable | undefined;
+  let current: string | undefined;
   try {
     source = await decompressedTar(input instanceof Uint8Array ? Readable.from([input]) : input, what);
     source.on('error', (error) => digester.destroy(error));
     digester.on('error', (error) => extract.destroy(error));
     source.pipe(digester).pipe(extract as unknown as NodeJS.WritableStream);
-    for await (const entry of extract) await writer.write(entry as unknown as TarEntry);
+    for await (const entry of extract) {
+      current = (entry as unknown as TarEntry).header.name;
+      await writer.write(entry as unknown as TarEntry);
+    }
+    current = undefined;
     writer.finish();
     await drainRest(digester, extract);
   } catch (error) {
     source?.destroy();
     if (error instanceof TsbuildError) throw error;
-    throw new TsbuildError('LAYER_APPLY_FAILED', `cannot apply ${what} to ${root}: ${(error as Error).message}`, { cause: error });
+    const at = current === undefined ? '' : ` at entry '${current}'`;
+    throw new TsbuildError('LAYER_APPLY_FAILED', `cannot apply ${what} to ${root}${at}: ${(error as Error).message}`, { cause: error });
   }
   return { diffId: digester.digest(), size: digester.size };
 }

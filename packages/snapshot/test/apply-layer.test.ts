@@ -89,6 +89,16 @@ describe('applyLayer', () => {
     expect(viaSymlink).toMatchObject({ code: 'UNSAFE_LAYER_ENTRY', message: "refusing entry 'passwd' of evil.tar: it would be written outside the layer through a symlink" });
   });
 
+  it('names the entry when the filesystem refuses it, and a truncated layer', async () => {
+    writeFileSync(path.join(target, 'file'), 'x');
+    const error = await refusal(await makeTar([{ name: 'file/inner', body: 'x' }]));
+    expect(error).toMatchObject({ code: 'LAYER_APPLY_FAILED' });
+    expect((error as Error).message).toContain(`cannot apply evil.tar to ${target} at entry 'file/inner': `);
+    const whole = gzipSync(await makeTar([{ name: 'big', body: 'y'.repeat(100_000) }]));
+    const truncated = await refusal(whole.subarray(0, whole.byteLength - 100));
+    expect(truncated).toMatchObject({ code: 'LAYER_APPLY_FAILED' });
+  });
+
   it('replaces a symlink entry instead of writing through it', async () => {
     const outside = path.join(base, 'outside');
     writeFileSync(outside, 'original');

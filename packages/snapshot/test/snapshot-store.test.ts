@@ -71,6 +71,15 @@ describe('SnapshotStore', () => {
     }
   });
 
+  it('unpacks a layer once when two stores prepare it at the same time', async () => {
+    const opened = { count: 0 };
+    const shared = await layerOf([{ name: 'concurrent', body: 'once' }], opened);
+    const [a, b] = await Promise.all([new SnapshotStore(root).prepare([shared]), new SnapshotStore(root).prepare([shared])]);
+    expect(a).toEqual(b);
+    expect(opened.count).toBe(1);
+    expect(readFileSync(path.join(new SnapshotStore(root).snapshotPath(a[0] as string), 'concurrent'), 'utf8')).toBe('once');
+  });
+
   it('refuses a layer whose content does not match its diffID, leaving nothing behind', async () => {
     const store = new SnapshotStore(root);
     const real = await layerOf([{ name: 'a', body: 'a' }]);
