@@ -80,7 +80,7 @@ export class RegistrySession {
       if (!credentials) throw unauthorized(this.registry, req.what, 'no credentials (run tsbuild login)');
       this.basic = true;
     } else {
-      const scope = challenge.params.scope ?? `repository:${req.repository}:${req.actions}`;
+      const scope = challenge.params.scope ?? (req.repository ? `repository:${req.repository}:${req.actions}` : '');
       this.tokens.set(scopeKey, await this.fetchToken(challenge.params, scope, credentials, req.what));
     }
     response = await this.sendOnce(req, this.authorization(scopeKey));

@@ -318,6 +318,15 @@ export class RegistryClient {
     }
   }
 
+  /** Checks that `registry` accepts `credentials` (GET /v2/ through the auth flow). */
+  async checkLogin(registry: string): Promise<void> {
+    const [endpoint] = this.endpoints(registry, 'push');
+    if (!endpoint) throw new TsbuildError('REGISTRY_ERROR', `no endpoint for ${registry}`);
+    const response = await endpoint.session.send({ method: 'GET', url: `${endpoint.base}/v2/`, what: `login to ${registry}`, repository: '', actions: '' });
+    if (response.status !== 200) throw registryError(registry, `login to ${registry}`, response.status, await errorDetail(response));
+    await response.body.dump();
+  }
+
   private retry(): RetryPolicy {
     return this.options.retry ?? DEFAULT_RETRY;
   }

@@ -4,6 +4,9 @@ import { imagesCommand } from './images.js';
 import { tagCommand } from './tag.js';
 import { rmiCommand } from './rmi.js';
 import { inspectCommand } from './inspect.js';
+import { pullCommand } from './pull.js';
+import { pushCommand } from './push.js';
+import { loginCommand } from './login.js';
 
 /** Every command, one import and one entry each. */
 export const commands: Command[] = [
@@ -12,4 +15,7 @@ export const commands: Command[] = [
   tagCommand,
   rmiCommand,
   inspectCommand,
+  pullCommand,
+  pushCommand,
+  loginCommand,
 ];
