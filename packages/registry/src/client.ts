@@ -31,6 +31,8 @@ export interface RegistryRequest {
   /** Token scope actions on `repository` (`pull` or `pull,push`). */
   repository: string;
   actions: string;
+  /** More token scopes the request needs, e.g. `repository:other:pull` for a cross-repository mount. */
+  extraScopes?: string[];
   /** Not retried here (a half-sent upload body); the caller retries at a higher level. */
   noRetry?: boolean;
 }
@@ -51,7 +53,8 @@ export class TransientError extends Error {}
  * 429/5xx and network errors are retried, then reported as REGISTRY_ERROR.
  */
 export class RegistrySession {
-  private readonly tokens = new Map<string, string>();
+  /** Token per scope; a promise, so concurrent requests that meet the same challenge fetch once. */
+  private readonly tokens = new Map<string, Promise<string>>();
   private credentials: Promise<Credentials | undefined> | undefined;
   private basic = false;
 
@@ -69,8 +72,9 @@ export class RegistrySession {
   }
 
   private async sendAuthenticated(req: RegistryRequest): Promise<RegistryResponse> {
-    const scopeKey = `${req.repository}:${req.actions}`;
-    let response = await this.sendOnce(req, this.authorization(scopeKey));
+    const scopeKey = [`${req.repository}:${req.actions}`, ...(req.extraScopes ?? [])].join(' ');
+    const used = this.tokens.get(scopeKey);
+    let response = await this.sendOnce(req, await this.authorization(scopeKey));
     if (response.status !== 401) return response;
     const challenge = parseChallenge(headerValue(response.headers['www-authenticate']));
     await response.body.dump();
@@ -79,11 +83,13 @@ export class RegistrySession {
     if (challenge.scheme === 'basic') {
       if (!credentials) throw unauthorized(this.registry, req.what, 'no credentials (run tsbuild login)');
       this.basic = true;
-    } else {
-      const scope = challenge.params.scope ?? (req.repository ? `repository:${req.repository}:${req.actions}` : '');
-      this.tokens.set(scopeKey, await this.fetchToken(challenge.params, scope, credentials, req.what));
+    } else if (this.tokens.get(scopeKey) === used) {
+      // Not already refreshed by a concurrent request: fetch a token for this challenge.
+      const token = this.fetchToken(challenge.params, tokenScope(req, challenge.params.scope), credentials, req.what);
+      this.tokens.set(scopeKey, token);
+      token.catch(() => this.tokens.delete(scopeKey));
     }
-    response = await this.sendOnce(req, this.authorization(scopeKey));
+    response = await this.sendOnce(req, await this.authorization(scopeKey));
     if (response.status === 401) {
       await response.body.dump();
       throw unauthorized(this.registry, req.what, credentials ? 'credentials rejected' : 'no credentials (run tsbuild login)');
@@ -91,10 +97,9 @@ export class RegistrySession {
     return response;
   }
 
-  private authorization(scopeKey: string): string | undefined {
+  private async authorization(scopeKey: string): Promise<string | undefined> {
     const token = this.tokens.get(scopeKey);
-    if (token !== undefined) return `Bearer ${token}`;
-    return undefined;
+    return token === undefined ? undefined : `Bearer ${await token}`;
   }
 
   private async basicHeader(): Promise<string | undefined> {
@@ -184,6 +189,17 @@ export async function withRetries<T>(policy: RetryPolicy, what: string, registry
       await sleep(delay);
     }
   }
+}
+
+/**
+ * The scope to ask the token server for: all the actions this request's operation needs on its
+ * repository (so one token serves a whole push), plus what the challenge names elsewhere (the
+ * source repository of a cross-repository mount).
+ */
+function tokenScope(req: RegistryRequest, challengeScope: string | undefined): string {
+  const own = [req.repository ? `repository:${req.repository}:${req.actions}` : '', ...(req.extraScopes ?? [])];
+  const others = (challengeScope ?? '').split(' ').filter((s) => s !== '' && !s.startsWith(`repository:${req.repository}:`));
+  return [...own, ...others.filter((s) => !own.includes(s))].filter((s) => s !== '').join(' ');
 }
 
 export function headerValue(value: string | string[] | undefined): string | undefined {

@@ -259,15 +259,18 @@ export class RegistryClient {
 
     const path = this.store.blobPath(blob.digest);
     // A dropped upload cannot be resumed safely mid-session, so each retry starts a new one.
-    await withRetries(this.retry(), label, endpoint.label, async () => {
+    const outcome = await withRetries(this.retry(), label, endpoint.label, async (): Promise<'mounted' | 'uploaded'> => {
       let startUrl = `${repoUrl}/blobs/uploads/`;
       const from = (await this.locations.repositoriesWith(blob.digest, reference.registry, reference.repository))[0];
       if (from !== undefined) startUrl += `?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(from)}`;
-      const started = await send('POST', startUrl, { headers: { 'content-length': '0' }, body: () => Buffer.alloc(0) });
+      const started = await send('POST', startUrl, {
+        headers: { 'content-length': '0' },
+        body: () => Buffer.alloc(0),
+        ...(from !== undefined ? { extraScopes: [`repository:${from}:pull`] } : {}),
+      });
       if (started.status === 201 && from !== undefined) {
         await started.body.dump();
-        listener?.({ kind: 'blob-done', digest: blob.digest, size: blob.size, outcome: 'mounted' });
-        return;
+        return 'mounted';
       }
       if (started.status !== 202) throw registryError(endpoint.label, label, started.status, await errorDetail(started));
       await started.body.dump();
@@ -292,8 +295,9 @@ export class RegistryClient {
           Readable.from(countBytes(this.store.createReadStream(blob.digest), blob.digest, blob.size, listener)),
         );
       }
+      return 'uploaded';
     });
-    listener?.({ kind: 'blob-done', digest: blob.digest, size: blob.size, outcome: 'uploaded' });
+    listener?.({ kind: 'blob-done', digest: blob.digest, size: blob.size, outcome });
   }
 
   private async finishUpload(
