@@ -217,7 +217,6 @@ export class RegistryClient {
     await this.locations.record(reference.registry, reference.repository, blobs.map((b) => b.digest)).catch(() => undefined);
     const bytes = await this.store.readBytes(image.descriptor.digest);
     await this.putManifest(endpoint, reference, image.descriptor, bytes);
-    if (reference.tag !== undefined) await this.images.tag(reference, image.descriptor).catch(() => undefined);
     return { reference, descriptor: image.descriptor };
   }
 

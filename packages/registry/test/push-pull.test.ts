@@ -188,6 +188,52 @@ describe('pull', () => {
     expect(byDigest.manifest.layers).toEqual(source.image.manifest.layers);
   });
 
+  it('falls back from a mirror that lacks the image to the registry itself', async () => {
+    proxy.decide = () => ({ status: 404 });
+    const root = await newRoot();
+    try {
+      const client = new RegistryClient({ root, retry: fastRetry, hosts: { mirrors: { [registry.host]: [proxy.url] }, insecure: [] } });
+      const pulled = await client.pull(`${registry.host}/pulled/app:v1`);
+      expect(pulled.descriptor.digest).toBe(source.image.descriptor.digest);
+    } finally {
+      proxy.decide = () => 'pass';
+    }
+  });
+
+  it('picks linux/amd64 from a multi-platform index and keeps the index', async () => {
+    const root = await newRoot();
+    const store = new ContentStore(root);
+    const arm = await storeTestImage(store, { layers: [{ arch: 'arm64\n' }], architecture: 'arm64' });
+    const amd = await storeTestImage(store, { layers: [{ arch: 'amd64\n' }], architecture: 'amd64' });
+    const indexBytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { ...arm.descriptor, platform: { os: 'linux', architecture: 'arm64' } },
+          { ...amd.descriptor, platform: { os: 'linux', architecture: 'amd64' } },
+        ],
+      }),
+    );
+    const index = await store.write(indexBytes);
+    const dir = join(await newRoot(), 'layout');
+    await writeOciDir(store, arm, dir, 'unused');
+    await writeOciDir(store, amd, dir, 'unused');
+    await writeFile(join(dir, 'blobs', 'sha256', index.digest.slice(7)), indexBytes);
+    const top = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: index.digest, size: index.size, annotations: { 'org.opencontainers.image.ref.name': 'multi' } };
+    await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [top] }));
+    skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${dir}:multi`, `docker://${registry.host}/multi/app:v1`]);
+
+    const pullRoot = await newRoot();
+    const pulled = await new RegistryClient({ root: pullRoot, retry: fastRetry, platform: { os: 'linux', architecture: 'amd64' } }).pull(`${registry.host}/multi/app:v1`);
+    expect(pulled.descriptor.digest).toBe(amd.descriptor.digest);
+    expect(pulled.top.digest).toBe(index.digest);
+    const pulledStore = new ContentStore(pullRoot);
+    expect(await pulledStore.has(index.digest)).toBe(true);
+    expect(await pulledStore.has(arm.manifest.layers[0]?.digest as string)).toBe(false);
+    expect((await new ImageStore(pullRoot).resolve(`${registry.host}/multi/app:v1`))?.digest).toBe(index.digest);
+  });
+
   it('stops on a corrupted or truncated blob with nothing stored', async () => {
     const layer = source.image.manifest.layers[1] as Descriptor;
     for (const fault of ['corrupt', 'truncate'] as const) {
