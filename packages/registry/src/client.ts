@@ -45,7 +45,15 @@ export interface RegistryResponse {
 }
 
 /** A transient failure worth another attempt (429, 5xx, a dropped connection). */
-export class TransientError extends Error {}
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    /** The server's Retry-After, when it gave one. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * HTTP to one registry host with authentication (anonymous, Basic, Bearer tokens cached per
@@ -164,7 +172,8 @@ export class RegistrySession {
       }
       if (status === 429 || status >= 500) {
         await response.body.dump();
-        throw new TransientError(`HTTP ${status}`);
+        const retryAfter = Number(headerValue(response.headers['retry-after']));
+        throw new TransientError(`HTTP ${status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
       }
       return { status, headers: response.headers, body: response.body, url };
     }
@@ -179,7 +188,8 @@ export async function withRetries<T>(policy: RetryPolicy, what: string, registry
       return await attempt();
     } catch (error) {
       const transient = error instanceof TransientError || (error instanceof TsbuildError && error.code === 'BLOB_SOURCE_FAILED');
-      const delay = policy.baseDelayMs * 2 ** (n - 1);
+      const backoff = policy.baseDelayMs * 2 ** (n - 1);
+      const delay = error instanceof TransientError && error.retryAfterMs !== undefined ? Math.max(backoff, error.retryAfterMs) : backoff;
       if (!transient || n >= policy.attempts || Date.now() - started + delay > policy.maxTimeMs) {
         if (transient) {
           throw new TsbuildError('REGISTRY_ERROR', `${what}: registry ${registry} failed after ${n} attempt(s): ${(error as Error).message}`, { cause: error });

@@ -252,9 +252,9 @@ describe('pull', () => {
     }
   });
 
-  it('retries 500, 503 and a dropped download, then succeeds', async () => {
+  it('retries 500, 429, 503 and a dropped download, then succeeds', async () => {
     const layer = source.image.manifest.layers[1] as Descriptor;
-    const faults: Array<'drop' | { status: number }> = [{ status: 500 }, { status: 503 }, 'drop'];
+    const faults: Array<'drop' | { status: number }> = [{ status: 500 }, { status: 429 }, { status: 503 }, 'drop'];
     proxy.decide = (req) => (req.url?.endsWith(`/blobs/${layer.digest}`) ? (faults.shift() ?? 'pass') : 'pass');
     const root = await newRoot();
     try {
