@@ -10,7 +10,7 @@ import { Copier } from './copier.js';
 import { entryFor } from './tree.js';
 import { clearFileTarget, mkdirAll } from './fs-write.js';
 import { archiveCompression, decompressedStream } from './decompress.js';
-import { extractTar } from './extract.js';
+import { applyLayer } from '@tsbuild/snapshot';
 import { downloadTo, parseChecksum } from './remote.js';
 
 /** What every item of one instruction shares. */
@@ -94,7 +94,8 @@ async function copyPath(plan: Plan, item: PathItem, spec: CopySpec): Promise<voi
     const compression = await archiveCompression(item.hostPath);
     if (compression !== undefined) {
       mkdirAll(plan.destHost, plan.createdOwner, plan.location); // BuildKit unpacks into a 0755 directory
-      plan.entries += await extractTar(decompressedStream(item.hostPath, compression), plan.destHost, item.name, plan.location);
+      await applyLayer(decompressedStream(item.hostPath, compression), plan.destHost, { name: item.name });
+      plan.entries++;
       record(plan, plan.destHost);
       return;
     }
