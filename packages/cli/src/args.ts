@@ -14,7 +14,7 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const message = (error instanceof Error ? error.message : String(error)).split(/\.\s|\n/)[0];
     throw new TsbuildError('USAGE', `${command}: ${message}. See 'tsbuild ${command} --help'.`, { kind: 'usage' });
   }
 }
