@@ -1,1 +1,1 @@
-export {};
+export { expandWord, expandWords, type ExpansionEnv, type ExpansionOptions } from './lexer.js';
