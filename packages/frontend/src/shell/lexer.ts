@@ -11,6 +11,8 @@ export interface ExpansionOptions {
   escape?: '\\' | '`';
   /** Called for every variable a word refers to, with whether it was set (lint's UndefinedVar). */
   onLookup?: (name: string, defined: boolean) => void;
+  /** Quotes are plain characters (heredoc bodies: BuildKit's SkipProcessQuotes). */
+  keepQuotes?: boolean;
 }
 
 const EOF = '';
@@ -55,7 +57,7 @@ class Lexer {
         this.next();
         return { word: result, words: words.result() };
       }
-      if (ch === "'" || ch === '"' || ch === '$') {
+      if (ch === '$' || ((ch === "'" || ch === '"') && !this.options.keepQuotes)) {
         const text = ch === "'" ? this.singleQuoted() : ch === '"' ? this.doubleQuoted() : this.dollar();
         result += text;
         if (ch === '$') words.addString(text);
