@@ -10,6 +10,11 @@ export interface ChainLayer {
 export interface ImageState {
   layers: ChainLayer[];
   config: ImageConfig;
+  /**
+   * When the newest layer was made (a cache hit keeps the time of the build that filled the
+   * cache), so an unchanged rebuild gives the same image digest.
+   */
+  created?: string;
 }
 
 export function chainIdsOf(state: ImageState): string[] {

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { TsbuildError } from '@tsbuild/errors';
 
 export interface DockerfileInput {
@@ -20,11 +20,17 @@ export function readDockerfileInput(context: string | undefined, fileFlag: strin
   if (fileFlag === '-') return { file: '<stdin>', text: readFileSync(0, 'utf8'), context };
   const path = fileFlag ?? join(context, 'Dockerfile');
   try {
-    return { file: relative(process.cwd(), path) || path, text: readFileSync(path, 'utf8'), context };
+    return { file: displayPath(path), text: readFileSync(path, 'utf8'), context };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new TsbuildError('DOCKERFILE_NOT_FOUND', `cannot read Dockerfile "${path}": ${reason}`, { kind: 'usage' });
   }
+}
+
+/** Relative to the working directory when below it, else absolute: what a user can click on. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : resolve(path);
 }
 
 function isDirectory(path: string): boolean {

@@ -15,6 +15,7 @@ export function reportError(error: unknown, debug: boolean): number {
     err(`error: ${error.oneLine()}`);
     for (const line of error.detail) err(line);
     if (debug && error.stack) err(error.stack);
+    if (error.code === 'INTERRUPTED') return 130;
     return error.kind === 'usage' ? 2 : 1;
   }
   const message = error instanceof Error ? error.message : String(error);

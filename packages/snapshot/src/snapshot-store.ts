@@ -68,6 +68,24 @@ export class SnapshotStore {
     await mountOverlay({ ...mount, lowers, cwd: this.dir });
   }
 
+  /**
+   * Makes `dir` (an overlay upperdir a step just wrote, on the same file system) the snapshot of
+   * `chainId`, so the next step mounts it instead of unpacking the layer tar again. An upperdir
+   * is already in lowerdir form (whiteouts, opaque marks). If the snapshot exists, `dir` is dropped.
+   */
+  async adopt(chainId: string, dir: string): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    await withFileLock(path.join(this.dir, `${digestHex(chainId)}.lock`), async () => {
+      if (existsSync(this.snapshotPath(chainId))) return;
+      const temp = path.join(this.dir, `${TEMP_PREFIX}${process.pid}-${randomUUID()}`);
+      mkdirSync(temp);
+      renameSync(dir, path.join(temp, 'fs'));
+      renameSync(temp, path.dirname(this.snapshotPath(chainId)));
+    }, 30 * 60 * 1000);
+    rmSync(dir, { recursive: true, force: true });
+    this.ensureShortLink(chainId);
+  }
+
   private emptyLower(): string {
     const empty = path.join(this.dir, 'empty');
     mkdirSync(empty, { recursive: true });

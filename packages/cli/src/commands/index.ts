@@ -4,12 +4,20 @@ import { imagesCommand } from './images.js';
 import { tagCommand } from './tag.js';
 import { rmiCommand } from './rmi.js';
 import { inspectCommand } from './inspect.js';
+import { planCommand } from './plan.js';
+import { buildCommand } from './build.js';
+import { runCommand } from './run.js';
+import { historyCommand } from './history.js';
 import { pullCommand } from './pull.js';
 import { pushCommand } from './push.js';
 import { loginCommand } from './login.js';
 
 /** Every command, one import and one entry each. */
 export const commands: Command[] = [
+  buildCommand,
+  planCommand,
+  runCommand,
+  historyCommand,
   versionCommand,
   imagesCommand,
   tagCommand,

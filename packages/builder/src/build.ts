@@ -1,0 +1,463 @@
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+
+import pLimit from 'p-limit';
+
+import { TsbuildError } from '@tsbuild/errors';
+import {
+  createPlan,
+  DEFAULT_PATH,
+  DEFAULT_SHELL,
+  formatPlatform,
+  type CopyInstruction,
+  type Plan,
+  type Platform,
+  type RunInstruction,
+  type SourceRef,
+  type Stage,
+  type Step,
+} from '@tsbuild/frontend';
+import { chainIds, MediaTypes, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
+import type { RegistryClient } from '@tsbuild/registry';
+import { cleanupStale, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
+import {
+  cleanupStaleContainers,
+  copyInto,
+  ensureWorkdir,
+  openContext,
+  resolveUser,
+  sourceInputs,
+  type BuildContext,
+  type CopySource,
+  type ExtraHost,
+  type RuntimeName,
+} from '@tsbuild/executor';
+
+import type { BuildEventSink } from './events.js';
+import { finalizeImage } from './finalize.js';
+import { createdBy, historyComment } from './history.js';
+import { applyMetadata, type ConfigContext } from './image-config.js';
+import { ImageSource } from './image-source.js';
+import type { ChainLayer, ImageState } from './layer-chain.js';
+import { ContextDigests } from './context-digests.js';
+import { cacheMountDir, containerMounts } from './run-mounts.js';
+import { runCommand } from './run-step.js';
+import { stepCacheKey, StepCache, type CachedStep } from './step-cache.js';
+import { cleanupStaleWorkspaces, Workspace, type MountedRoot } from './workspace.js';
+
+export interface BuildOptions {
+  /** tsbuild's root (content store, snapshots, cache). */
+  root: string;
+  /** The build context directory. */
+  contextDir: string;
+  /** The Dockerfile's text, its host path (for its own .dockerignore) and the name shown in errors. */
+  dockerfile: string;
+  dockerfilePath: string;
+  file: string;
+  target?: string;
+  buildArgs?: Record<string, string>;
+  platform?: Platform;
+  registry: RegistryClient;
+  /** Ask the registry for base images even when they are here (`--pull`). */
+  pull?: boolean;
+  /** Run every step, ignoring (but refilling) the step cache (`--no-cache`). */
+  noCache?: boolean;
+  runtime?: RuntimeName;
+  extraHosts?: ExtraHost[];
+  secrets?: Record<string, string>;
+  /** Clamp file times and image dates (SOURCE_DATE_EPOCH), for reproducible images. */
+  sourceDateEpoch?: number;
+  compressionLevel?: number;
+  format?: 'oci' | 'docker';
+  /** `--label`: added to the final image's labels. */
+  labels?: Record<string, string>;
+  /** `--network`: RUN's network unless `RUN --network` says otherwise (default host). */
+  network?: 'host' | 'none';
+  signal?: AbortSignal;
+  onEvent?: BuildEventSink;
+}
+
+export interface BuildResult {
+  plan: Plan;
+  image: WrittenImage;
+  config: ImageConfig;
+  cachedSteps: number;
+  executedSteps: number;
+}
+
+/**
+ * Builds the Dockerfile's target stage into an image in the content store. Every mount and
+ * container of the build is gone when this returns or throws; leftovers of killed builds are
+ * removed first.
+ */
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  await cleanupStaleWorkspaces(options.root);
+  await cleanupStale(options.root);
+  await cleanupStaleContainers(runsRoot(options.root));
+  const workspace = Workspace.open(options.root);
+  try {
+    return await new Build(options, workspace).run();
+  } finally {
+    await workspace.close();
+  }
+}
+
+class Build {
+  private readonly store;
+  private readonly snapshots: SnapshotStore;
+  private readonly cache: StepCache;
+  private readonly images: ImageSource;
+  private readonly results = new Map<number, ImageState>();
+  private readonly digests: ContextDigests;
+  /** Source mounts (COPY --from, RUN --mount from=) of the running step, released after it. */
+  private readonly failed = new AbortController();
+  /** The user's abort or the first failed stage stops every running step. */
+  private readonly signal: AbortSignal;
+  private context: BuildContext | undefined;
+  private platform: Platform = { os: 'linux', architecture: 'amd64' };
+  private cachedSteps = 0;
+  private executedSteps = 0;
+
+  constructor(private readonly options: BuildOptions, private readonly workspace: Workspace) {
+    this.store = options.registry.store;
+    this.snapshots = new SnapshotStore(options.root);
+    this.cache = new StepCache(options.root, this.store);
+    this.digests = new ContextDigests(options.root);
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.failed.signal]) : this.failed.signal;
+    this.images = new ImageSource({
+      store: this.store,
+      images: options.registry.images,
+      registry: options.registry,
+      ...(options.pull ? { pull: true } : {}),
+      onPulled: (ref, digest) => this.emit({ type: 'image-pulled', ref, digest, time: Date.now() }),
+    });
+  }
+
+  async run(): Promise<BuildResult> {
+    const o = this.options;
+    const plan = await createPlan({
+      dockerfile: o.dockerfile,
+      file: o.file,
+      context: o.contextDir,
+      ...(o.target === undefined ? {} : { target: o.target }),
+      ...(o.buildArgs ? { buildArgs: o.buildArgs } : {}),
+      ...(o.platform ? { platform: o.platform } : {}),
+      resolveImage: async (ref, platform) => baseConfig((await this.images.get(ref, platform)).config),
+    });
+    this.platform = plan.platform;
+    await this.buildStages(plan.stages);
+    await this.digests.save();
+    const final = withLabels(this.results.get(plan.target)!, o.labels);
+    const image = await finalizeImage(this.store, final, {
+      format: o.format ?? 'oci',
+      level: o.compressionLevel ?? 6,
+      created: this.timeOf(final),
+    });
+    return { plan, image: image.written, config: image.config, cachedSteps: this.cachedSteps, executedSteps: this.executedSteps };
+  }
+
+  /**
+   * Each stage starts when the stages it needs are done, up to one per core at a time. The first
+   * failure stops the others (their containers are killed) before it is reported.
+   */
+  private async buildStages(stages: Stage[]): Promise<void> {
+    const limit = pLimit(Math.max(1, availableParallelism()));
+    const running = new Map<number, Promise<void>>();
+    for (const stage of stages) {
+      const needs = stage.dependsOn.map((index) => running.get(index)).filter((p) => p !== undefined);
+      running.set(stage.index, Promise.all(needs).then(() => limit(async () => {
+        this.signal.throwIfAborted();
+        this.results.set(stage.index, await this.buildStage(stage, stages.length > 1));
+      })));
+    }
+    const outcomes = await Promise.allSettled([...running.values()].map((p) => p.catch((error: unknown) => {
+      this.failed.abort(error);
+      throw error;
+    })));
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw this.options.signal?.aborted ? this.options.signal.reason : (this.failed.signal.reason ?? failure.reason);
+  }
+
+  private emit(event: Parameters<BuildEventSink>[0]): void {
+    this.options.onEvent?.(event);
+  }
+
+  private now(): string {
+    const epoch = this.options.sourceDateEpoch;
+    return new Date(epoch === undefined ? Date.now() : epoch * 1000).toISOString();
+  }
+
+  /** Metadata steps take the time of the newest layer, so they do not change an unchanged image. */
+  private timeOf(state: ImageState): string {
+    if (this.options.sourceDateEpoch !== undefined) return this.now();
+    return state.created ?? state.config.created ?? new Date(0).toISOString();
+  }
+
+  private async buildStage(stage: Stage, multiStage: boolean): Promise<ImageState> {
+    // BuildKit's step names: `[build 2/5]`, `[stage-1 2/5]`, or `[2/5]` in a one-stage build.
+    const label = stage.name ?? (multiStage ? `stage-${stage.index}` : '');
+    let state = await this.stageBase(stage);
+    const context: ConfigContext = { cmdSetInStage: false, shell: state.config.config?.Shell?.length ? state.config.config.Shell : DEFAULT_SHELL };
+    for (const [i, step] of stage.steps.entries()) {
+      this.signal.throwIfAborted();
+      const name = `[${label ? `${label} ` : ''}${i + 2}/${stage.steps.length + 1}] ${firstLine(step.original)}`;
+      state = await this.runStep(step, name, state, context);
+    }
+    return state;
+  }
+
+  private async stageBase(stage: Stage): Promise<ImageState> {
+    const base = stage.base;
+    if (base.kind === 'stage') return cloneState(this.results.get(base.index)!);
+    if (base.kind === 'scratch') return { layers: [], config: scratchConfig(this.stagePlatform(stage)) };
+    const image = cloneState(await this.images.get(base.ref, this.stagePlatform(stage)));
+    // ONBUILD triggers ran as this stage's first steps; the new image does not inherit them.
+    if (image.config.config?.OnBuild) image.config.config = { ...image.config.config, OnBuild: null };
+    return image;
+  }
+
+  private stagePlatform(stage: Stage): Platform {
+    if (!stage.platform) return this.platform;
+    const [os, architecture, variant] = stage.platform.split('/');
+    return os && architecture ? { os, architecture, ...(variant ? { variant } : {}) } : this.platform;
+  }
+
+  private async runStep(step: Step, name: string, state: ImageState, context: ConfigContext): Promise<ImageState> {
+    const started = Date.now();
+    const i = step.instruction;
+    if (i.kind !== 'RUN' && i.kind !== 'COPY' && i.kind !== 'ADD' && i.kind !== 'WORKDIR') {
+      if (i.kind === 'ARG') return state;
+      const config = applyMetadata(state.config, i, context);
+      return { ...state, config: this.withHistory(config, step, context, false, this.timeOf(state)) };
+    }
+    this.emit({ type: 'step-started', step: step.id, name, location: step.location, time: started });
+    try {
+      const { layer, cached, created } = await this.filesystemStep(step, state);
+      if (cached) this.cachedSteps++;
+      else this.executedSteps++;
+      const layers = layer ? [...state.layers, layer] : state.layers;
+      let config = state.config;
+      if (i.kind === 'WORKDIR') config = applyMetadata(config, { kind: 'WORKDIR', path: workdirOf(step) }, context);
+      config = this.withHistory(config, step, context, layer !== undefined, created);
+      const done = Date.now();
+      if (cached) this.emit({ type: 'step-cached', step: step.id, name, time: done });
+      else this.emit({ type: 'step-done', step: step.id, name, seconds: (done - started) / 1000, ...(layer ? { layerBytes: layer.blob.size } : {}), time: done });
+      return { layers, config, created };
+    } catch (error) {
+      const located = error instanceof TsbuildError && !error.location
+        ? new TsbuildError(error.code, error.message, { location: step.location, kind: error.kind, detail: error.detail, cause: error })
+        : error;
+      if (located instanceof TsbuildError) {
+        this.emit({ type: 'step-error', step: step.id, name, message: located.message, location: located.location ?? step.location, time: Date.now() });
+      }
+      throw located;
+    }
+  }
+
+  private withHistory(config: ImageConfig, step: Step, context: ConfigContext, hasLayer: boolean, created: string): ImageConfig {
+    const entry = {
+      created,
+      created_by: createdBy(step, context.shell),
+      comment: historyComment(step.location),
+      ...(hasLayer ? {} : { empty_layer: true }),
+    };
+    return { ...config, history: [...(config.history ?? []), entry] };
+  }
+
+  /** A step that changes files: from the cache when its key is known, else run on a fresh upper. */
+  private async filesystemStep(step: Step, state: ImageState): Promise<{ layer?: ChainLayer; cached: boolean; created: string }> {
+    const parent = chainIds(state.layers.map((l) => l.diffId)).at(-1) ?? 'scratch';
+    const key = stepCacheKey({
+      parentChainId: parent,
+      platform: formatPlatform(this.platform),
+      instruction: step.instruction,
+      state: step.state,
+      inputs: await this.stepInputs(step),
+    });
+    if (!this.options.noCache) {
+      const hit = await this.cache.get(key);
+      if (hit) return { ...(hit.diffId ? { layer: builtLayer(hit) } : {}), cached: true, created: this.stepTime(hit) };
+    }
+    const root = await this.workspace.mount(this.snapshots, this.layerSources(state.layers));
+    const sources: MountedRoot[] = [];
+    let record: CachedStep;
+    try {
+      await this.execute(step, root, sources);
+      record = await this.commit(root, state);
+    } finally {
+      await root.release({ keepUpper: false });
+      for (const mount of sources) await mount.release();
+    }
+    await this.cache.put(key, record);
+    return { ...(record.diffId ? { layer: builtLayer(record) } : {}), cached: false, created: this.stepTime(record) };
+  }
+
+  /** Writes the upper directory as a layer and keeps it as the snapshot of the new chain. */
+  private stepTime(record: CachedStep): string {
+    return this.options.sourceDateEpoch === undefined ? record.created : this.now();
+  }
+
+  private async commit(root: MountedRoot, state: ImageState): Promise<CachedStep> {
+    const created = this.now();
+    if (readdirSync(root.upper).length === 0) return { size: 0, created };
+    const epoch = this.options.sourceDateEpoch;
+    const layer = await writeLayer(root.upper, this.store, epoch === undefined ? {} : { sourceDateEpoch: epoch });
+    const chain = chainIds([...state.layers.map((l) => l.diffId), layer.diffId]).at(-1)!;
+    await root.release({ keepUpper: true });
+    await this.snapshots.adopt(chain, root.upper);
+    return { diffId: layer.diffId, size: layer.uncompressedSize, created };
+  }
+
+  private async execute(step: Step, root: MountedRoot, sources: MountedRoot[]): Promise<void> {
+    const i = step.instruction;
+    const signal = this.signal;
+    switch (i.kind) {
+      case 'RUN': {
+        const extra = await containerMounts(step, i.mounts, {
+          contextDir: this.buildContext().root,
+          rootOf: (mount) => this.mountedSource(mount.from!, sources),
+          secrets: this.options.secrets ?? {},
+          cacheDir: (id) => cacheMountDir(this.options.root, id),
+        });
+        await runCommand(step, root, extra, {
+          stateRoot: runsRoot(this.options.root),
+          ...(this.options.network ? { network: this.options.network } : {}),
+          ...(this.options.runtime ? { runtime: this.options.runtime } : {}),
+          ...(this.options.extraHosts ? { extraHosts: this.options.extraHosts } : {}),
+          ...(signal ? { signal } : {}),
+          onOutput: (line, stream) => this.emit({ type: 'step-log', step: step.id, stream, line, time: Date.now() }),
+        });
+        return;
+      }
+      case 'COPY':
+      case 'ADD':
+        await copyInto({
+          instruction: i,
+          source: await this.copySource(i, sources),
+          destRoot: root.merged,
+          workdir: step.state.workdir,
+          location: step.location,
+          ...(signal ? { signal } : {}),
+        });
+        return;
+      case 'WORKDIR':
+        ensureWorkdir(root.merged, workdirOf(step), resolveUser(root.merged, step.state.user));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** What besides the parent and the instruction decides a step's result. */
+  private async stepInputs(step: Step): Promise<unknown> {
+    const i = step.instruction;
+    if (i.kind === 'RUN') return Promise.all(i.mounts.map((m) => (m.from ? this.sourceChain(m.from) : null)));
+    if (i.kind !== 'COPY' && i.kind !== 'ADD') return null;
+    if (i.from) return this.sourceChain(i.from);
+    // --chown names are resolved against the parent's /etc/passwd, which the parent chainID covers.
+    const { chown: _chown, ...withoutChown } = i;
+    const inputs = await sourceInputs({
+      instruction: withoutChown,
+      source: { kind: 'context', context: this.buildContext() },
+      destRoot: '/nonexistent',
+      workdir: step.state.workdir,
+      location: step.location,
+      memo: await this.digests.load(),
+    });
+    return inputs.digest;
+  }
+
+  private async sourceChain(ref: SourceRef): Promise<string> {
+    const state = await this.sourceState(ref);
+    return chainIds(state.layers.map((l) => l.diffId)).at(-1) ?? 'scratch';
+  }
+
+  private async sourceState(ref: SourceRef): Promise<ImageState> {
+    switch (ref.kind) {
+      case 'stage':
+        return this.results.get(ref.index)!;
+      case 'image':
+        return this.images.get(ref.ref, this.platform);
+      case 'scratch':
+        return { layers: [], config: scratchConfig(this.platform) };
+      case 'context':
+        throw new TsbuildError('INTERNAL', 'the context is not an image');
+    }
+  }
+
+  private async copySource(i: CopyInstruction, sources: MountedRoot[]): Promise<CopySource> {
+    if (!i.from || i.from.kind === 'context') return { kind: 'context', context: this.buildContext() };
+    return { kind: 'root', root: await this.mountedSource(i.from, sources) };
+  }
+
+  /** Mounts a stage's or image's file system (writes go to a throwaway upper) for the step. */
+  private async mountedSource(ref: SourceRef, sources: MountedRoot[]): Promise<string> {
+    const state = await this.sourceState(ref);
+    const root = await this.workspace.mount(this.snapshots, this.layerSources(state.layers));
+    sources.push(root);
+    return root.merged;
+  }
+
+  private layerSources(layers: ChainLayer[]): LayerSource[] {
+    return layers.map((layer) => ({ diffId: layer.diffId, open: () => this.store.createReadStream(layer.blob.digest) }));
+  }
+
+  private buildContext(): BuildContext {
+    this.context ??= openContext(this.options.contextDir, { dockerfilePath: this.options.dockerfilePath });
+    return this.context;
+  }
+}
+
+/** runc's state and bundles live under the tsbuild root, so a later build can clean up after a killed one. */
+export function runsRoot(root: string): string {
+  return path.join(root, 'runs');
+}
+
+function withLabels(state: ImageState, labels: Record<string, string> | undefined): ImageState {
+  if (!labels || Object.keys(labels).length === 0) return state;
+  const config = state.config.config ?? {};
+  return { ...state, config: { ...state.config, config: { ...config, Labels: { ...(config.Labels ?? {}), ...labels } } } };
+}
+
+function builtLayer(record: CachedStep): ChainLayer {
+  return { diffId: record.diffId!, blob: { mediaType: MediaTypes.ociLayer, digest: record.diffId!, size: record.size } };
+}
+
+function workdirOf(step: Step): string {
+  const i = step.instruction;
+  return i.kind === 'WORKDIR' ? path.posix.resolve(step.state.workdir, i.path) : step.state.workdir;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+function cloneState(state: ImageState): ImageState {
+  return { ...state, layers: [...state.layers], config: structuredClone(state.config) };
+}
+
+function scratchConfig(platform: Platform): ImageConfig {
+  return {
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: { Env: [`PATH=${DEFAULT_PATH}`] },
+    rootfs: { type: 'layers', diff_ids: [] },
+    history: [],
+  };
+}
+
+function baseConfig(config: ImageConfig) {
+  const c = config.config ?? {};
+  return {
+    ...(c.Env ? { env: c.Env } : {}),
+    ...(c.WorkingDir ? { workdir: c.WorkingDir } : {}),
+    ...(c.User ? { user: c.User } : {}),
+    ...(c.Shell ? { shell: c.Shell } : {}),
+    ...(c.OnBuild ? { onbuild: c.OnBuild } : {}),
+  };
+}
+
+export type { RunInstruction };

@@ -1,0 +1,41 @@
+import { MediaTypes, writeImage, type ContentStore, type Descriptor, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
+import { compressLayer } from '@tsbuild/snapshot';
+
+import type { ImageState } from './layer-chain.js';
+
+export interface FinalizeOptions {
+  format: 'oci' | 'docker';
+  /** gzip level for layers built here. */
+  level: number;
+  created: string;
+}
+
+const GZIP_LAYER = { oci: MediaTypes.ociLayerGzip, docker: MediaTypes.dockerLayerGzip };
+const GZIP_TYPES = new Set<string>([MediaTypes.ociLayerGzip, MediaTypes.dockerLayerGzip]);
+
+/**
+ * Writes the stage's result as an image: layers built here are compressed (once; the result is
+ * remembered), gzip layers of the base keep their bytes under the format's media type, and the
+ * config gets its diff_ids and creation date.
+ */
+export async function finalizeImage(store: ContentStore, state: ImageState, options: FinalizeOptions): Promise<{ written: WrittenImage; config: ImageConfig }> {
+  const layers: Descriptor[] = [];
+  for (const layer of state.layers) layers.push(await blobFor(store, layer.blob, layer.diffId, options));
+  const config: ImageConfig = {
+    ...state.config,
+    created: options.created,
+    rootfs: { type: 'layers', diff_ids: state.layers.map((l) => l.diffId) },
+  };
+  const written = await writeImage(store, { config, layers, format: options.format });
+  return { written, config };
+}
+
+async function blobFor(store: ContentStore, blob: Descriptor, diffId: string, options: FinalizeOptions): Promise<Descriptor> {
+  if (GZIP_TYPES.has(blob.mediaType)) return { mediaType: GZIP_LAYER[options.format], digest: blob.digest, size: blob.size };
+  if (blob.mediaType === MediaTypes.ociLayer && blob.digest === diffId) {
+    const compressed = await compressLayer(store, diffId, { level: options.level });
+    return { mediaType: GZIP_LAYER[options.format], digest: compressed.digest, size: compressed.size };
+  }
+  // zstd and other layers keep their media type; docker format cannot name zstd, OCI can.
+  return { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+}

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { TsbuildError, type SourceLocation } from '@tsbuild/errors';
+import type { RunMount, Step } from '@tsbuild/frontend';
+import type { RunMount as ContainerMount } from '@tsbuild/executor';
+import { resolveInRoot } from '@tsbuild/executor';
+
+/** What the builder gives RUN mounts: a mounted root for a `from=` source and the context dir. */
+export interface MountSources {
+  contextDir: string;
+  /** Root directory of a stage or image a mount reads from (mounted by the caller). */
+  rootOf(mount: RunMount): Promise<string>;
+  /** `--secret id=ID,src=PATH` given on the command line. */
+  secrets: Record<string, string>;
+  /** Host directory of a cache mount. */
+  cacheDir(id: string): string;
+}
+
+/** Turns `RUN --mount` specs into the runtime's bind and tmpfs mounts, as BuildKit does. */
+export async function containerMounts(step: Step, mounts: RunMount[], sources: MountSources): Promise<{ mounts: ContainerMount[]; env: string[] }> {
+  const result: ContainerMount[] = [];
+  const env: string[] = [];
+  for (const mount of mounts) {
+    const target = mount.target === undefined ? undefined : path.posix.resolve(step.state.workdir, mount.target);
+    switch (mount.type) {
+      case 'tmpfs':
+        result.push({ type: 'tmpfs', target: required(target, mount, step.location), ...(mount.size ? { size: mount.size } : {}) });
+        break;
+      case 'cache': {
+        const dir = sources.cacheDir(mount.id ?? required(target, mount, step.location));
+        mkdirSync(dir, { recursive: true });
+        result.push({ type: 'bind', source: dir, target: required(target, mount, step.location), readonly: mount.readonly ?? false });
+        break;
+      }
+      case 'bind': {
+        const root = mount.from ? await sources.rootOf(mount) : sources.contextDir;
+        const source = resolveInRoot(root, mount.source ?? '/');
+        if (!existsSync(source)) {
+          throw new TsbuildError('MOUNT_SOURCE_NOT_FOUND', `bind mount source ${mount.source ?? '/'} does not exist`, { location: step.location });
+        }
+        result.push({ type: 'bind', source, target: required(target, mount, step.location), readonly: mount.readonly ?? true });
+        break;
+      }
+      case 'secret': {
+        const id = mount.id ?? path.posix.basename(target ?? '');
+        const file = sources.secrets[id];
+        if (file === undefined) {
+          if (mount.required) throw new TsbuildError('SECRET_NOT_FOUND', `secret ${id} not found: pass it with --secret id=${id},src=FILE`, { location: step.location });
+          break;
+        }
+        if (mount.env) env.push(`${mount.env}=${readFileSync(file, 'utf8')}`);
+        if (mount.env && mount.target === undefined) break;
+        result.push({ type: 'bind', source: file, target: target ?? `/run/secrets/${id}`, readonly: true });
+        break;
+      }
+      case 'ssh':
+        throw new TsbuildError('UNSUPPORTED_MOUNT', 'RUN --mount=type=ssh is not supported by tsbuild yet', { location: step.location });
+    }
+  }
+  return { mounts: result, env };
+}
+
+/** Cache mounts live under `<root>/cache/mounts/<sha256 of id>`, shared by every build. */
+export function cacheMountDir(root: string, id: string): string {
+  return path.join(root, 'cache', 'mounts', createHash('sha256').update(id).digest('hex').slice(0, 32));
+}
+
+function required(target: string | undefined, mount: RunMount, location: SourceLocation): string {
+  if (target === undefined) throw new TsbuildError('BAD_FLAG_VALUE', `--mount type=${mount.type} needs a target`, { location });
+  return target;
+}

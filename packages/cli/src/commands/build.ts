@@ -1,0 +1,198 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { build, type BuildEvent } from '@tsbuild/builder';
+import { TsbuildError, formatLocation } from '@tsbuild/errors';
+import { parseExtraHost, type RuntimeName } from '@tsbuild/executor';
+import { defaultRoot, formatPlatform, hostPlatform, parseReference } from '@tsbuild/oci';
+import { openRegistryClient } from '@tsbuild/registry';
+
+import { keyValues, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { readDockerfileInput } from '../dockerfile-input.js';
+import { err, out } from '../output.js';
+import { selectProgress } from '../progress/select.js';
+import { blobReporter, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP } from './pull.js';
+import { exportImage, parseOutputs } from '../build-output.js';
+import { withInterrupts } from '../interrupts.js';
+
+const BUILD_FLAGS = {
+  ...REGISTRY_FLAGS,
+  tag: { type: 'string', short: 't', multiple: true },
+  file: { type: 'string', short: 'f' },
+  target: { type: 'string' },
+  'build-arg': { type: 'string', multiple: true },
+  'no-cache': { type: 'boolean' },
+  pull: { type: 'boolean' },
+  push: { type: 'boolean' },
+  output: { type: 'string', short: 'o', multiple: true },
+  progress: { type: 'string', default: 'auto' },
+  iidfile: { type: 'string' },
+  secret: { type: 'string', multiple: true },
+  'add-host': { type: 'string', multiple: true },
+  runtime: { type: 'string', default: 'runc' },
+  format: { type: 'string', default: 'oci' },
+  'source-date-epoch': { type: 'string' },
+  label: { type: 'string', multiple: true },
+  platform: { type: 'string' },
+  network: { type: 'string' },
+  'metadata-file': { type: 'string' },
+} as const;
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'Build an image from a Dockerfile (the default command)',
+  help: `Usage: tsbuild [build] [OPTIONS] CONTEXT
+
+Builds the Dockerfile's target stage: each RUN in a throwaway runc container on overlayfs, each
+step cached by its inputs. The image lands in the local store (see 'tsbuild images').
+
+Options:
+  -t, --tag NAME[:TAG]       Name the image (repeatable)
+  -f, --file FILE            Dockerfile (default CONTEXT/Dockerfile; "-" reads stdin)
+      --target STAGE         Build this stage instead of the last one
+      --build-arg K[=V]      Set a build arg (value from the environment when "=V" is omitted)
+      --no-cache             Run every step even when the cache has it
+      --pull                 Ask the registry for base images even when they are here
+      --push                 Push every --tag to its registry after the build
+  -o, --output SPEC          Also write the image: type=oci,dest=FILE | type=docker,dest=FILE |
+                             type=oci-layout,dest=DIR (or just a FILE path, as OCI archive)
+      --progress MODE        auto | tty | plain | rawjson | quiet (auto: live view on a terminal,
+                             plain lines in CI or when stderr is not a terminal)
+  -q, --quiet                Print only the image digest
+      --iidfile FILE         Write the image digest to FILE
+      --metadata-file FILE   Write JSON with the digest and names, as buildx does
+      --label K=V            Add a label to the image (repeatable)
+      --platform P           The platform to build for; only this machine's is supported
+      --network host|none    RUN's network unless RUN --network says (default host)
+      --secret id=ID,src=PATH  Expose a file to RUN --mount=type=secret (never stored in the image)
+      --add-host HOST:IP     Add a line to /etc/hosts of every RUN
+      --runtime runc|crun    OCI runtime (default runc)
+      --format oci|docker    Manifest and config media types (default oci)
+      --source-date-epoch N  Clamp file times and dates to N (also read from SOURCE_DATE_EPOCH)
+${REGISTRY_FLAGS_HELP}
+
+Examples:
+  tsbuild -t registry.local/hello --push .
+  tsbuild build -f docker/Dockerfile.prod --target runtime --build-arg VERSION=1.2 .`,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('build', argv, BUILD_FLAGS);
+    if (positionals.length > 1) {
+      throw new TsbuildError('USAGE', `build: expected one build context, got ${positionals.length}. See 'tsbuild build --help'.`, { kind: 'usage' });
+    }
+    const tags = ((values.tag as string[] | undefined) ?? []).map((t) => parseTag(t));
+    const push = values.push === true;
+    if (push && tags.length === 0) throw new TsbuildError('USAGE', 'build: --push needs at least one --tag', { kind: 'usage' });
+    const runtime = values.runtime as string;
+    if (runtime !== 'runc' && runtime !== 'crun') throw new TsbuildError('USAGE', `build: --runtime must be runc or crun, not "${runtime}"`, { kind: 'usage' });
+    const format = values.format as string;
+    if (format !== 'oci' && format !== 'docker') throw new TsbuildError('USAGE', `build: --format must be oci or docker, not "${format}"`, { kind: 'usage' });
+    const outputs = parseOutputs(values.output as string[] | undefined);
+    checkPlatform(values.platform as string | undefined);
+    const network = values.network as string | undefined;
+    if (network !== undefined && !['host', 'none', 'default'].includes(network)) {
+      throw new TsbuildError('USAGE', `build: --network must be host, none or default, not "${network}"`, { kind: 'usage' });
+    }
+    const quiet = values.quiet === true || values.progress === 'quiet';
+    const input = readDockerfileInput(positionals[0], values.file as string | undefined);
+    const epoch = sourceDateEpoch(values['source-date-epoch'] as string | undefined);
+    const root = defaultRoot();
+    const client = await openRegistryClient({
+      root,
+      mirrors: values['registry-mirror'] as string[] | undefined,
+      insecure: values['insecure-registry'] as string[] | undefined,
+      onProgress: blobReporter(quiet),
+    });
+    const progress = selectProgress(values.progress as string, quiet);
+
+    const result = await withInterrupts((signal) =>
+      build({
+        root,
+        contextDir: input.context,
+        dockerfile: input.text,
+        dockerfilePath: resolve(values.file === undefined || values.file === '-' ? `${input.context}/Dockerfile` : (values.file as string)),
+        file: input.file,
+        ...(values.target === undefined ? {} : { target: values.target as string }),
+        buildArgs: keyValues(values['build-arg'] as string[] | undefined, '--build-arg'),
+        registry: client,
+        pull: values.pull === true,
+        noCache: values['no-cache'] === true,
+        runtime: runtime as RuntimeName,
+        extraHosts: ((values['add-host'] as string[] | undefined) ?? []).map(parseExtraHost),
+        secrets: parseSecrets(values.secret as string[] | undefined),
+        ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
+        format,
+        labels: keyValues(values.label as string[] | undefined, '--label'),
+        ...(network === 'none' ? { network: 'none' as const } : {}),
+        signal,
+        onEvent: (e: BuildEvent) => progress.onEvent(e),
+      }).finally(() => progress.stop()),
+    );
+    for (const w of result.plan.warnings) err(`warning: ${w.location ? `${formatLocation(w.location)}: ` : ''}${w.message}`);
+    const digest = result.image.descriptor.digest;
+    if (!quiet) err(`writing image ${digest} done (${result.executedSteps} steps run, ${result.cachedSteps} cached)`);
+    for (const tag of tags) {
+      await client.images.tag(tag, result.image.descriptor);
+      if (!quiet) err(`naming to ${tag.toString()} done`);
+    }
+    for (const output of outputs) {
+      await exportImage(client.store, result.image.descriptor, tags, output);
+      if (!quiet) err(`exported ${output.type} to ${output.dest}`);
+    }
+    if (push) {
+      for (const tag of tags) {
+        const pushed = await withInterrupts(() => client.push(result.image.descriptor, tag));
+        if (!quiet) err(`pushed ${pushed.reference.toString()}@${pushed.descriptor.digest}`);
+      }
+    }
+    if (values.iidfile) writeFileSync(values.iidfile as string, digest);
+    if (values['metadata-file']) {
+      const metadata = {
+        'containerimage.digest': digest,
+        'containerimage.descriptor': result.image.descriptor,
+        'containerimage.config.digest': result.image.config.digest,
+        ...(tags.length ? { 'image.name': tags.map((t) => t.toString()).join(',') } : {}),
+      };
+      writeFileSync(values['metadata-file'] as string, JSON.stringify(metadata, null, 2) + '\n');
+    }
+    out(quiet ? digest : `${digest}${tags.length ? ` ${tags.map((t) => t.toString()).join(' ')}` : ''}`);
+    return 0;
+  },
+};
+
+function checkPlatform(platform: string | undefined): void {
+  if (platform === undefined) return;
+  const host = formatPlatform(hostPlatform());
+  const wanted = platform.split(',').map((p) => p.trim());
+  if (wanted.length !== 1 || (wanted[0] !== host && wanted[0] !== host.replace(/^linux\//, ''))) {
+    throw new TsbuildError('USAGE', `build: --platform ${platform} is not supported; tsbuild builds for this machine's platform (${host}) only`, { kind: 'usage' });
+  }
+}
+
+function parseTag(tag: string) {
+  try {
+    return parseReference(tag);
+  } catch (error) {
+    throw new TsbuildError('USAGE', `build: invalid tag "${tag}": ${(error as Error).message}`, { kind: 'usage' });
+  }
+}
+
+function parseSecrets(specs: string[] | undefined): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const spec of specs ?? []) {
+    const fields = Object.fromEntries(spec.split(',').map((kv) => kv.split('=') as [string, string]));
+    const id = fields.id;
+    const src = fields.src ?? fields.source;
+    if (!id || !src) throw new TsbuildError('USAGE', `build: --secret needs id=ID,src=PATH, got "${spec}"`, { kind: 'usage' });
+    secrets[id] = resolve(src);
+  }
+  return secrets;
+}
+
+function sourceDateEpoch(flag: string | undefined): number | undefined {
+  const value = flag ?? process.env.SOURCE_DATE_EPOCH;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new TsbuildError('USAGE', `build: SOURCE_DATE_EPOCH must be whole seconds, not "${value}"`, { kind: 'usage' });
+  return Number(value);
+}
+

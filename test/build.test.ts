@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountsUnder } from '@tsbuild/snapshot';
+import { writeOciLayout } from '@tsbuild/oci';
+
+import { readBuiltImage, type LayerEntry } from './support/layers.js';
+import { testRoot, type TestRoot } from './support/build-root.js';
+import { repoRoot } from './support/paths.js';
+
+let t: TestRoot;
+beforeAll(async () => {
+  t = await testRoot();
+});
+afterAll(() => t?.cleanup());
+
+const names = (entries: LayerEntry[]) => entries.map((e) => e.name);
+
+describe('building examples/hello', () => {
+  it('makes an image with the COPY and RUN layers, its config and history, and nothing of the runtime', async () => {
+    const dir = join(repoRoot, 'examples/hello');
+    const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+    const result = await t.build(dockerfile, {}, { contextDir: dir });
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+
+    // busybox base + WORKDIR /app + COPY + RUN
+    expect(image.layers).toHaveLength(4);
+    const [, workdir, copy, run] = image.layers;
+    expect(names(workdir!)).toEqual(['app/']);
+    expect(copy!.find((e) => e.name === 'app/hello.sh')?.content).toBe(readFileSync(join(dir, 'hello.sh'), 'utf8'));
+    const runNames = names(run!);
+    expect(runNames).toContain('app/build-info');
+    expect(run!.find((e) => e.name === 'app/hello.sh')!.mode).toBe(0o755);
+    for (const leaked of ['etc/hosts', 'etc/resolv.conf', 'etc/hostname', 'proc/', 'sys/', 'dev/']) expect(runNames).not.toContain(leaked);
+    expect(run!.find((e) => e.name === 'app/build-info')!.content).toMatch(/^built on (x86_64|aarch64)\n$/);
+
+    expect(image.config.config?.Env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'GREETING=Hello from tsbuild']);
+    expect(image.config.config?.Cmd).toEqual(['/app/hello.sh']);
+    expect(image.config.config?.WorkingDir).toBe('/app');
+    expect(image.config.rootfs.diff_ids).toHaveLength(4);
+    const history = image.config.history!.slice(1);
+    expect(history.map((h) => [h.created_by, h.empty_layer ?? false])).toEqual([
+      ['WORKDIR /app # buildkit', false],
+      ['COPY hello.sh /app/hello.sh # buildkit', false],
+      ['RUN /bin/sh -c chmod +x /app/hello.sh && echo "built on $(uname -m)" > /app/build-info # buildkit', false],
+      ['ENV GREETING=Hello from tsbuild', true],
+      ['CMD ["/app/hello.sh"]', true],
+    ]);
+    expect(history[2]!.comment).toBe('tsbuild.dockerfile.v0 Dockerfile:4');
+  });
+
+  it('writes an OCI layout that umoci unpacks to the files the Dockerfile made', async () => {
+    const dir = join(repoRoot, 'examples/hello');
+    const result = await t.build(readFileSync(join(dir, 'Dockerfile'), 'utf8'), {}, { contextDir: dir });
+    const out = mkdtempSync(join(tmpdir(), 'tsbuild-umoci-'));
+    await writeOciLayout(t.registry.store, { target: result.image.descriptor, names: ['hello:latest'] }, join(out, 'layout'));
+    execFileSync('umoci', ['unpack', '--image', `${join(out, 'layout')}:latest`, join(out, 'bundle')]);
+    const rootfs = join(out, 'bundle', 'rootfs');
+    expect(readFileSync(join(rootfs, 'app/hello.sh'), 'utf8')).toContain('echo "$GREETING"');
+    expect(existsSync(join(rootfs, 'bin/busybox'))).toBe(true);
+    expect(existsSync(join(rootfs, 'etc/hosts'))).toBe(false);
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci:${join(out, 'layout')}:latest`], { encoding: 'utf8' }));
+    expect(inspected.config.Cmd).toEqual(['/app/hello.sh']);
+  });
+});
+
+describe('layers from RUN', () => {
+  it('turns deletions into whiteouts and a replaced directory into an opaque one', async () => {
+    const result = await t.build(`FROM busybox
+RUN mkdir -p /data/old && touch /data/old/a /data/keep
+RUN rm /etc/group && rm -rf /data && mkdir /data && echo new > /data/fresh
+`);
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    const last = names(image.layers.at(-1)!);
+    expect(last).toContain('etc/.wh.group');
+    expect(last).toContain('data/.wh..wh..opq');
+    expect(last).toContain('data/fresh');
+    expect(last).not.toContain('data/keep');
+  });
+
+  it('sees ARG and ENV values, the WORKDIR and the USER', async () => {
+    const result = await t.build(`FROM busybox
+ARG FLAVOUR=plain
+ENV HOME_DIR=/home/app
+WORKDIR /work/dir
+USER nobody
+RUN echo "$FLAVOUR $HOME_DIR $(pwd) $(id -u)" > /tmp/seen
+`, {}, { buildArgs: { FLAVOUR: 'spicy' } });
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    const seen = image.layers.at(-1)!.find((e) => e.name === 'tmp/seen');
+    expect(seen?.content).toBe('spicy /home/app /work/dir 65534\n');
+    expect(image.config.config?.User).toBe('nobody');
+    expect(image.config.history!.at(-1)!.created_by).toBe('RUN |1 FLAVOUR=spicy /bin/sh -c echo "$FLAVOUR $HOME_DIR $(pwd) $(id -u)" > /tmp/seen # buildkit');
+  });
+
+  it('fails with the exit code, the Dockerfile line and the last output, and leaves nothing mounted', async () => {
+    const error = await t.buildError(`FROM busybox
+RUN echo first
+RUN echo "about to fail" && exit 3
+`);
+    expect(error.code).toBe('RUN_FAILED');
+    expect(error.oneLine()).toBe('Dockerfile:3: process "/bin/sh -c echo "about to fail" && exit 3" did not complete successfully: exit code: 3');
+    expect(error.detail).toEqual(['about to fail']);
+    expect(mountsUnder(t.root)).toEqual([]);
+    expect(readdirSync(join(t.root, 'work'))).toEqual([]);
+  });
+});
+
+describe('multi-stage builds', () => {
+  it('copies from an earlier stage by name and by index, and builds only what --target needs', async () => {
+    const dockerfile = `FROM busybox AS build
+RUN mkdir /out && echo compiled > /out/app
+FROM busybox AS unused
+RUN exit 1
+FROM scratch
+COPY --from=build /out/app /app
+COPY --from=0 /bin/busybox /busybox
+`;
+    const result = await t.build(dockerfile);
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    expect(image.layers).toHaveLength(2);
+    expect(image.layers[0]!.find((e) => e.name === 'app')?.content).toBe('compiled\n');
+    expect(names(image.layers[1]!)).toEqual(['busybox']);
+    expect(result.plan.stages.map((s) => s.index)).toEqual([0, 2]);
+
+    const build = await t.build(dockerfile, {}, { target: 'build' });
+    const buildImage = await readBuiltImage(t.registry.store, build.image.descriptor);
+    expect(buildImage.layers).toHaveLength(2);
+  });
+});
+
+describe('the step cache', () => {
+  it('skips unchanged steps, reruns from the first changed COPY, and reproduces the same image', async () => {
+    const dockerfile = `FROM busybox
+COPY a.txt /a.txt
+RUN cat /a.txt > /b.txt
+COPY c.txt /c.txt
+`;
+    const dir = t.contextDir({ Dockerfile: dockerfile, 'a.txt': 'one', 'c.txt': 'see' });
+    const options = { contextDir: dir, sourceDateEpoch: 1_700_000_000 };
+    const first = await t.build(dockerfile, {}, options);
+    expect([first.executedSteps, first.cachedSteps]).toEqual([3, 0]);
+    const again = await t.build(dockerfile, {}, options);
+    expect([again.executedSteps, again.cachedSteps]).toEqual([0, 3]);
+    expect(again.image.descriptor.digest).toBe(first.image.descriptor.digest);
+
+    writeFileSync(join(dir, 'c.txt'), 'changed');
+    const third = await t.build(dockerfile, {}, options);
+    expect([third.executedSteps, third.cachedSteps]).toEqual([1, 2]);
+    // Every step after the first COPY that selects a.txt runs again: its parent changed.
+    writeFileSync(join(dir, 'a.txt'), 'two');
+    const fourth = await t.build(dockerfile, {}, options);
+    expect([fourth.executedSteps, fourth.cachedSteps]).toEqual([3, 0]);
+    const image = await readBuiltImage(t.registry.store, fourth.image.descriptor);
+    expect(image.layers[2]!.find((e) => e.name === 'b.txt')?.content).toBe('two');
+
+    const uncached = await t.build(dockerfile, {}, { ...options, noCache: true });
+    expect([uncached.executedSteps, uncached.cachedSteps]).toEqual([3, 0]);
+    expect(uncached.image.descriptor.digest).toBe(fourth.image.descriptor.digest);
+  });
+});

@@ -1,0 +1,110 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountsUnder } from '@tsbuild/snapshot';
+
+import { repoRoot } from './support/paths.js';
+import { startRegistry, type TestRegistry } from './support/registry.js';
+import { storeBusybox } from './support/busybox.js';
+
+const cli = join(repoRoot, 'packages/cli/bin/tsbuild.js');
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let registry: TestRegistry;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tsbuild-cli-build-'));
+  registry = await startRegistry();
+  const root = join(dir, 'root');
+  await storeBusybox(root);
+  env = { TSBUILD_ROOT: root, CI: 'true' };
+});
+
+afterAll(async () => {
+  await registry?.stop();
+  expect(mountsUnder(dir)).toEqual([]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function context(name: string, dockerfile: string): Promise<string> {
+  const ctx = join(dir, name);
+  await mkdir(ctx, { recursive: true });
+  await writeFile(join(ctx, 'Dockerfile'), dockerfile);
+  return ctx;
+}
+
+describe('tsbuild -t REF --push CONTEXT', () => {
+  it('builds examples/hello, pushes it, and the registry holds what was built', async () => {
+    const ref = `${registry.host}/hello:v1`;
+    const result = await run(['-t', ref, '--push', 'examples/hello'], env);
+    expect(result.stderr).toMatch(/#\d+ \[2\/6\] WORKDIR \/app/);
+    expect(result.stderr).toMatch(/#\d+ DONE/);
+    expect(result.status).toBe(0);
+    const digest = result.stdout.trim().split(' ')[0]!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
+    expect(inspected.Digest).toBe(digest);
+    expect(inspected.Layers).toHaveLength(4);
+    const config = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', '--config', `docker://${ref}`], { encoding: 'utf8' }));
+    expect(config.config.Cmd).toEqual(['/app/hello.sh']);
+
+    // A second build is all cached and its push sends no blob again.
+    const again = await run(['-t', ref, '--push', 'examples/hello'], env);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain('CACHED');
+    expect(again.stderr).not.toMatch(/: (uploaded|mounted)/);
+  });
+
+  it('runs the built image with tsbuild run', async () => {
+    await run(['-t', 'hello-run', 'examples/hello'], env);
+    const result = await run(['run', '--rm', 'hello-run'], env);
+    expect(result.stdout).toMatch(/^Hello from tsbuild\nbuilt on (x86_64|aarch64)\n$/);
+    expect(result.status).toBe(0);
+    const exit = await run(['run', 'hello-run', 'sh', '-c', 'exit 7'], env);
+    expect(exit.status).toBe(7);
+  });
+});
+
+describe('failures', () => {
+  it('reports a failing RUN as one line with the Dockerfile line and exits 1', async () => {
+    const ctx = await context('fail', 'FROM busybox\nRUN echo preparing\nRUN echo "broken" >&2 && exit 3\n');
+    const result = await run(['build', ctx], env);
+    expect(result.status).toBe(1);
+    const file = join(ctx, 'Dockerfile');
+    expect(result.stderr).toContain(`error: ${file}:3: process "/bin/sh -c echo "broken" >&2 && exit 3" did not complete successfully: exit code: 3\nbroken\n`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops on SIGINT mid-RUN, exits 130 and leaves no mount and no container', async () => {
+    const ctx = await context('interrupt', 'FROM busybox\nRUN echo started && sleep 60\n');
+    const child = spawn(process.execPath, [cli, 'build', '--no-cache', ctx], { env: { ...process.env, ...env } });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes(' started')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toContain('build interrupted by SIGINT');
+    expect(mountsUnder(dir)).toEqual([]);
+    expect(await readdir(join(dir, 'root', 'work'))).toEqual([]);
+    const containers = execFileSync('runc', ['--root', join(dir, 'root', 'runs', 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim();
+    expect(containers).toBe('');
+  });
+});
