@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeOciArchive, writeOciLayout } from '@tsbuild/oci';
+
+import { testRoot, type TestRoot } from './support/build-root.js';
+import { repoRoot } from './support/paths.js';
+import { treeOf, type TreeEntry } from './support/rootfs-tree.js';
+
+// Side by side with `buildah bud --runtime runc`: the same Dockerfile must give the same files
+// (type, mode, owner, content, link target, hard-link groups) and the same config fields.
+let t: TestRoot;
+let work: string;
+let buildahArgs: string[];
+
+beforeAll(async () => {
+  t = await testRoot();
+  work = mkdtempSync(join(tmpdir(), 'tsbuild-buildah-'));
+  buildahArgs = ['--root', join(work, 'storage'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs'];
+  // buildah gets the very same busybox image, under the same name.
+  const busybox = (await t.registry.images.resolve('busybox:latest'))!;
+  const archive = join(work, 'busybox.tar');
+  await writeOciArchive(t.registry.store, { target: busybox, names: ['busybox:latest'] }, archive);
+  execFileSync('buildah', [...buildahArgs, 'pull', '--quiet', `oci-archive:${archive}`], { stdio: 'ignore' });
+  const id = execFileSync('buildah', [...buildahArgs, 'images', '--quiet'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+  execFileSync('buildah', [...buildahArgs, 'tag', id, 'docker.io/library/busybox:latest']);
+}, 120_000);
+
+afterAll(() => {
+  try {
+    execFileSync('buildah', [...buildahArgs, 'rm', '--all'], { stdio: 'ignore' });
+    execFileSync('umount', ['-R', join(work, 'storage')], { stdio: 'ignore' });
+  } catch {
+    // nothing mounted
+  }
+  rmSync(work, { recursive: true, force: true });
+  t?.cleanup();
+});
+
+function unpack(layout: string, name: string): string {
+  const bundle = join(work, `bundle-${name}`);
+  execFileSync('umoci', ['unpack', '--image', `${layout}:latest`, bundle], { stdio: 'ignore' });
+  return join(bundle, 'rootfs');
+}
+
+async function both(name: string, contextDir: string) {
+  const dockerfile = readFileSync(join(contextDir, 'Dockerfile'), 'utf8');
+  const ours = await t.build(dockerfile, {}, { contextDir });
+  const ourLayout = join(work, `ours-${name}`);
+  await writeOciLayout(t.registry.store, { target: ours.image.descriptor, names: ['latest'] }, ourLayout);
+
+  const theirLayout = join(work, `buildah-${name}`);
+  execFileSync('buildah', [...buildahArgs, 'bud', '--runtime', 'runc', '--format', 'docker', '--pull=false', '-t', `cmp-${name}`, contextDir], { stdio: 'ignore' });
+  execFileSync('buildah', [...buildahArgs, 'push', `cmp-${name}`, `oci:${theirLayout}:latest`], { stdio: 'ignore' });
+  const config = (layout: string) => JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci:${layout}:latest`], { encoding: 'utf8' })).config;
+  const ourTree = treeOf(unpack(ourLayout, `ours-${name}`));
+  return {
+    ours: ourTree,
+    theirs: withoutBuildahMountpoints(treeOf(unpack(theirLayout, `buildah-${name}`)), ourTree),
+    ourConfig: config(ourLayout),
+    theirConfig: config(theirLayout),
+  };
+}
+
+/**
+ * buildah leaves empty mountpoint files for /etc/hosts, /etc/hostname and /etc/resolv.conf (and
+ * /run) in its images; BuildKit and Docker do not, and neither do we. They are dropped from
+ * buildah's side only when our image has no such path.
+ */
+const BUILDAH_MOUNTPOINTS = new Set(['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run', 'run/.containerenv']);
+
+function withoutBuildahMountpoints(theirs: TreeEntry[], ours: TreeEntry[]): TreeEntry[] {
+  const ourPaths = new Set(ours.map((e) => e.path));
+  return theirs.filter((e) => !(BUILDAH_MOUNTPOINTS.has(e.path) && !ourPaths.has(e.path) && (e.type === 'dir' || e.content === EMPTY_SHA256)));
+}
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+const CONFIG_FIELDS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Volumes', 'StopSignal'];
+
+/** The config fields both must agree on; buildah's own `io.buildah.version` label is not one. */
+function pick(config: Record<string, unknown>) {
+  const labels = { ...((config.Labels as Record<string, string> | null) ?? {}) };
+  delete labels['io.buildah.version'];
+  // buildah moves a redefined variable to the end of Env; BuildKit (and we) update it in place.
+  const env = [...((config.Env as string[] | null) ?? [])].sort();
+  return Object.fromEntries(CONFIG_FIELDS.map((f) => [f, f === 'Labels' ? (Object.keys(labels).length ? labels : null) : f === 'Env' ? env : (config[f] ?? null)]));
+}
+
+const cases: Array<[string, Record<string, string>]> = [
+  ['files', {
+    Dockerfile: `FROM busybox
+COPY a.txt dir/ /dest/
+COPY --chmod=600 a.txt /secret.txt
+COPY dir /copied-dir
+ADD dir/nested /added/
+RUN ln /dest/a.txt /dest/a-hardlink && ln -s ../dest/a.txt /dest/a-symlink && mkdir -p /var/empty && chmod 4755 /dest/a.txt
+RUN rm -rf /dest/b.txt /etc/group && touch /etc/group
+WORKDIR /srv/app
+ENV MODE=test PATH=/opt/bin:$PATH
+EXPOSE 8080 53/udp
+VOLUME /data
+LABEL a=b
+USER nobody
+ENTRYPOINT ["sh", "-c"]
+CMD ["echo hi"]
+STOPSIGNAL SIGTERM
+`,
+    'a.txt': 'alpha\n',
+    'dir/b.txt': 'bravo\n',
+    'dir/nested/c.txt': 'charlie\n',
+  }],
+];
+
+describe('tsbuild and buildah build the same image', () => {
+  it.each(cases)('%s', async (name, files) => {
+    const dir = t.contextDir(files);
+    const result = await both(name, dir);
+    expect(result.ours).toEqual(result.theirs);
+    expect(pick(result.ourConfig)).toEqual(pick(result.theirConfig));
+  }, 180_000);
+
+  it.each(['hello', 'multistage', 'users', 'add-archive'])('examples/%s', async (example) => {
+    const result = await both(example, join(repoRoot, 'examples', example));
+    expect(result.ours).toEqual(result.theirs);
+    expect(pick(result.ourConfig)).toEqual(pick(result.theirConfig));
+  }, 180_000);
+});
+
