@@ -13,7 +13,7 @@ export TSBUILD_REGISTRY_MIRRORS="http://$registry"
 
 echo "== base image: busybox from Debian's busybox-static -> $registry/library/busybox"
 ./scripts/make-busybox-rootfs.sh
-tsbuild build --progress plain -t "$registry/library/busybox:latest" --push examples/busybox
+tsbuild build --progress plain --source-date-epoch 0 -t "$registry/library/busybox:latest" --push examples/busybox
 
 echo "== build and push examples/hello"
 tsbuild build --pull -t "$registry/hello:latest" --push examples/hello
