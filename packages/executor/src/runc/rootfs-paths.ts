@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsbuildError } from '@tsbuild/errors';
-import { resolveInRoot } from '../copy/index.js';
+import { resolveInRoot } from '../copy/scoped-path.js';
 import { runtimeMountTargets } from './oci-config.js';
 import type { ResolvedUser, RunSpec } from './types.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TsbuildError } from '@tsbuild/errors';
-import { resolveInRoot } from '../copy/index.js';
+import { resolveInRoot } from '../copy/scoped-path.js';
 import type { ResolvedUser } from './types.js';
 
 interface PasswdEntry {

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runImage } from '@tsbuild/builder';
+
+import { testRoot, type TestRoot } from './support/build-root.js';
+import { readBuiltImage } from './support/layers.js';
+import { repoRoot } from './support/paths.js';
+
+let t: TestRoot;
+beforeAll(async () => {
+  t = await testRoot();
+});
+afterAll(() => t?.cleanup());
+
+describe('heredocs', () => {
+  it('builds examples/heredoc: a RUN script, a COPY file with ARG expansion, a here-document piped to a command', async () => {
+    const dir = join(repoRoot, 'examples/heredoc');
+    const result = await t.build(readFileSync(join(dir, 'Dockerfile'), 'utf8'), {}, { contextDir: dir });
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    const files = new Map(image.layers.flat().map((e) => [e.name, e]));
+    expect(files.get('etc/app/state')?.content).toBe('configured\n');
+    expect(files.get('etc/app/config.ini')?.content).toBe('[server]\nport = 8080\n');
+    expect(files.get('usr/local/bin/greet')?.mode).toBe(0o755);
+    expect(files.get('usr/local/bin/greet')?.content).toBe('#!/bin/sh\necho "hello, $1 (port $(sed -n \'s/^port = //p\' /etc/app/config.ini))"\n');
+    await t.registry.images.tag('heredoc-example:latest', result.image.descriptor);
+    const lines: string[] = [];
+    const code = await runImage({ root: t.root, registry: t.registry, ref: 'heredoc-example:latest', onOutput: (line) => lines.push(line) });
+    expect([code, lines]).toEqual([0, ['hello, heredoc (port 8080)']]);
+  });
+
+  it('runs a RUN heredoc with a shebang through its interpreter', async () => {
+    const dockerfile = ['FROM busybox', 'RUN <<EOF', '#!/bin/sh -e', 'echo "from the heredoc" > /out', 'EOF', ''].join('\n');
+    const result = await t.build(dockerfile);
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    expect(image.layers.at(-1)!.find((e) => e.name === 'out')?.content).toBe('from the heredoc\n');
+  });
+});
+
+describe('RUN --mount', () => {
+  it('exposes a --secret only during the RUN: it is in no layer, config, history, cache record or log', async () => {
+    const secret = `s3cr3t-${Date.now()}-value`;
+    const file = join(t.contextDir({ 'token.txt': secret }), 'token.txt');
+    const logs: string[] = [];
+    const dockerfile = [
+      'FROM busybox',
+      'RUN --mount=type=secret,id=token test -s /run/secrets/token && echo seen-the-secret',
+      'RUN --mount=type=secret,id=token,env=TOKEN test -n "$TOKEN" && echo "length ${#TOKEN}"',
+      '',
+    ].join('\n');
+    const result = await t.build(dockerfile, {}, {
+      secrets: { token: file },
+      onEvent: (e) => (e.type === 'step-log' ? void logs.push(e.line) : undefined),
+    });
+    expect(logs).toEqual(['seen-the-secret', `length ${secret.length}`]);
+    // Every byte tsbuild stored: blobs, snapshots, cache records, image names.
+    const hits = execFileSync('sh', ['-c', `grep -rl --binary-files=text '${secret}' '${t.root}' || true`], { encoding: 'utf8' }).trim();
+    expect(hits).toBe('');
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    expect(image.layers.flat().map((e) => e.name).filter((n) => n.startsWith('run/'))).toEqual([]);
+    expect(JSON.stringify(image.config)).not.toContain(secret);
+  });
+
+  it('keeps a cache mount between builds and out of the image', async () => {
+    const dockerfile = `FROM busybox
+RUN --mount=type=cache,target=/var/cache/app echo run >> /var/cache/app/runs && wc -l < /var/cache/app/runs > /runs-seen
+`;
+    const first = await t.build(dockerfile, {}, { noCache: true });
+    const second = await t.build(dockerfile, {}, { noCache: true });
+    const count = async (digest: typeof first.image.descriptor) => {
+      const image = await readBuiltImage(t.registry.store, digest);
+      const last = image.layers.at(-1)!;
+      expect(last.map((e) => e.name).filter((n) => n.startsWith('var/cache'))).toEqual([]);
+      return Number(last.find((e) => e.name === 'runs-seen')?.content?.trim());
+    };
+    expect((await count(second.image.descriptor)) - (await count(first.image.descriptor))).toBe(1);
+  });
+
+  it('binds files of another stage and of the context read-only', async () => {
+    const result = await t.build(`FROM busybox AS tools
+RUN echo 'echo from-tools' > /tool.sh
+FROM busybox
+RUN --mount=type=bind,from=tools,source=/tool.sh,target=/mnt/tool.sh --mount=type=bind,source=input.txt,target=/mnt/input.txt sh /mnt/tool.sh > /result && cat /mnt/input.txt >> /result && (touch /mnt/input.txt 2>/dev/null || echo read-only >> /result)
+`, { 'input.txt': 'from-context\n' });
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    expect(image.layers.at(-1)!.find((e) => e.name === 'result')?.content).toBe('from-tools\nfrom-context\nread-only\n');
+    expect(image.layers.at(-1)!.map((e) => e.name)).toEqual(['result']);
+  });
+});
