@@ -1,9 +1,10 @@
-import { rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
 import { TsbuildError } from '@tsbuild/errors';
 import type { RunInstruction, Step } from '@tsbuild/frontend';
-import { runContainer, type ExtraHost, type RunMount as ContainerMount, type RuntimeName } from '@tsbuild/executor';
+import { runContainer, runtimeMountTargets, type ExtraHost, type RunMount as ContainerMount, type RuntimeName } from '@tsbuild/executor';
+import { isOpaqueDir } from '@tsbuild/snapshot';
 
 import type { MountedRoot } from './workspace.js';
 
@@ -55,6 +56,7 @@ export function runEnv(step: Step): string[] {
 export async function runCommand(step: Step, root: MountedRoot, extra: { mounts: ContainerMount[]; env: string[] }, options: RunStepOptions): Promise<void> {
   const instruction = step.instruction as RunInstruction;
   const args = runArgv(instruction, step.state.shell);
+  const parentsBefore = mountParents(root.merged, extra.mounts);
   const tail: string[] = [];
   const result = await runContainer(
     {
@@ -79,11 +81,50 @@ export async function runCommand(step: Step, root: MountedRoot, extra: { mounts:
     },
   );
   for (const created of result.createdMountpoints) rmSync(path.join(root.upper, created), { recursive: true, force: true });
+  pruneCopiedUpParents(root.upper, parentsBefore);
   if (result.exitCode !== 0) {
     throw new TsbuildError('RUN_FAILED', `process "${shown(args)}" did not complete successfully: exit code: ${result.exitCode}`, {
       location: step.location,
       detail: tail,
     });
+  }
+}
+
+/** The directories holding the runtime's mountpoints (/etc for /etc/hosts …), as they were before the run. */
+function mountParents(rootfs: string, mounts: ContainerMount[]): Map<string, Stats> {
+  const parents = new Map<string, Stats>();
+  for (const target of runtimeMountTargets({ mounts })) {
+    for (let dir = path.posix.dirname(target); dir !== '/'; dir = path.posix.dirname(dir)) {
+      if (parents.has(dir)) continue;
+      const stat = lstatOrUndefined(path.join(rootfs, dir));
+      if (stat?.isDirectory()) parents.set(dir, stat);
+    }
+  }
+  return parents;
+}
+
+/**
+ * Creating a mountpoint inside an existing directory (e.g. /etc/hosts) copies that directory up
+ * into the upper dir. Once the mountpoint is removed, an empty, non-opaque copy whose owner and
+ * mode are unchanged says nothing the lower layers do not: drop it, deepest first.
+ */
+function pruneCopiedUpParents(upper: string, before: Map<string, Stats>): void {
+  const deepestFirst = [...before.keys()].sort((a, b) => b.length - a.length);
+  for (const dir of deepestFirst) {
+    const copy = path.join(upper, dir);
+    const stat = lstatOrUndefined(copy);
+    const was = before.get(dir)!;
+    if (!stat?.isDirectory() || stat.mode !== was.mode || stat.uid !== was.uid || stat.gid !== was.gid) continue;
+    if (readdirSync(copy).length > 0 || isOpaqueDir(copy)) continue;
+    rmdirSync(copy);
+  }
+}
+
+function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
   }
 }
 
@@ -94,6 +135,8 @@ function runNetwork(instruction: RunInstruction, fallback: 'host' | 'none' | und
 }
 
 function shown(args: string[]): string {
-  const text = args.join(' ').replace(/\s+/g, ' ').trim();
+  // A heredoc script is shown by its first line, as the Dockerfile names it.
+  const lines = args.join(' ').split('\n');
+  const text = `${lines[0]!.replace(/\s+/g, ' ').trim()}${lines.length > 1 ? ' ...' : ''}`;
   return text.length > COMMAND_SHOWN_CHARS ? `${text.slice(0, COMMAND_SHOWN_CHARS - 3)}...` : text;
 }

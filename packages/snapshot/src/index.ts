@@ -3,3 +3,4 @@ export { diffUpperdir, writeLayer, type DiffOptions, type LayerDiff, type Writte
 export { compressLayer, type CompressOptions, type CompressedBlob } from './compress.js';
 export { mountOverlay, unmount, mountsUnder, type OverlayMount } from './mount.js';
 export { SnapshotStore, cleanupStale, type LayerSource, type ChainMount } from './snapshot-store.js';
+export { isOpaqueDir } from './xattr.js';

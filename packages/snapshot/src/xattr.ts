@@ -39,3 +39,8 @@ export function getXattr(path: string, name: string): Buffer | undefined {
 export function setXattr(path: string, name: string, value: Buffer | string): void {
   xattr.setAttributeSync(path, name, value);
 }
+
+/** Whether an overlay upper directory is marked opaque (it hides everything below it). */
+export function isOpaqueDir(path: string): boolean {
+  return getXattr(path, 'trusted.overlay.opaque')?.toString() === 'y';
+}

@@ -1,0 +1,128 @@
+// Cold builds of the examples, ours against `buildah bud --runtime runc` (same base image, both
+// with the base already local, no layer cache), and layer creation from an upperdir — 20,000 small
+// files and one big file — against `tar -c | gzip` at the same level, with our peak RSS.
+// Run as root after `npm run build`: node bench/build.mjs
+// (BENCH_RUNS=3 repetitions, BENCH_BIG_MIB=1024 for the big file.)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..');
+
+if (process.argv[2] === '--layer-child') {
+  await layerChild(process.argv[3], process.argv[4]);
+  process.exit(0);
+}
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 1024);
+const LEVEL = 6;
+const cli = join(repo, 'packages/cli/bin/tsbuild.js');
+const work = mkdtempSync(join(tmpdir(), 'tsbuild-bench-build-'));
+const env = { ...process.env, TSBUILD_ROOT: join(work, 'root'), CI: 'true' };
+const buildah = ['--root', join(work, 'buildah'), '--runroot', join(work, 'buildah-run'), '--storage-driver', 'overlay'];
+
+try {
+  setupBase();
+  console.log(`cold builds (median of ${RUNS}; base image local for both, no layer cache):`);
+  for (const example of ['hello', 'multistage', 'users', 'add-archive']) {
+    const dir = join(repo, 'examples', example);
+    const ours = median(RUNS, () => run(process.execPath, [cli, 'build', '--no-cache', '-q', dir], env));
+    const theirs = median(RUNS, () => run('buildah', [...buildah, 'bud', '--runtime', 'runc', '--format', 'docker', '--pull=false', '--layers=false', '-q', '-t', `bench-${example}`, dir]));
+    line(`  examples/${example}`, ours, theirs);
+  }
+
+  console.log(`layer creation, gzip level ${LEVEL} (upperdir -> stored tar -> gzip blob; peer: tar -c | gzip -${LEVEL}):`);
+  const small = join(work, 'small');
+  makeSmallFiles(small, 20_000);
+  layerLine('  20,000 small files', small);
+  const big = join(work, 'big');
+  makeBigFile(big, BIG_MIB);
+  layerLine(`  one ${BIG_MIB} MiB file`, big);
+} finally {
+  spawnSync('buildah', [...buildah, 'rm', '--all'], { stdio: 'ignore' });
+  spawnSync('buildah', [...buildah, 'rmi', '--all', '--force'], { stdio: 'ignore' });
+  spawnSync('umount', ['-R', join(work, 'buildah')], { stdio: 'ignore' });
+  rmSync(work, { recursive: true, force: true });
+}
+
+function setupBase() {
+  execFileSync(join(repo, 'scripts/make-busybox-rootfs.sh'), { stdio: 'ignore' });
+  const archive = join(work, 'busybox.tar');
+  run(process.execPath, [cli, 'build', '-q', '--source-date-epoch', '0', '-t', 'busybox:latest', '-o', `type=oci,dest=${archive}`, join(repo, 'examples/busybox')], env);
+  run('buildah', [...buildah, 'pull', '-q', `oci-archive:${archive}`]);
+  const id = execFileSync('buildah', [...buildah, 'images', '-q'], { encoding: 'utf8' }).trim().split('\n')[0];
+  run('buildah', [...buildah, 'tag', id, 'docker.io/library/busybox:latest']);
+}
+
+function layerLine(label, dir) {
+  const ours = median(RUNS, () => {
+    const root = join(work, `layer-root-${Math.random().toString(36).slice(2)}`);
+    const result = timedWithRss(process.execPath, [fileURLToPath(import.meta.url), '--layer-child', dir, root]);
+    rmSync(root, { recursive: true, force: true });
+    return result;
+  });
+  const theirs = median(RUNS, () => timedWithRss('sh', ['-c', `tar -C '${dir}' -cf - . | gzip -${LEVEL} > /dev/null`]));
+  line(label, ours, theirs);
+}
+
+/** Our side of a layer benchmark, in its own process so its peak RSS is its own. */
+async function layerChild(dir, root) {
+  const { ContentStore } = await import('@tsbuild/oci');
+  const { writeLayer, compressLayer } = await import('@tsbuild/snapshot');
+  const store = new ContentStore(root);
+  const layer = await writeLayer(dir, store);
+  await compressLayer(store, layer.diffId, { level: LEVEL });
+}
+
+function makeSmallFiles(dir, count) {
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `d${Math.floor(i / 500)}`);
+    if (i % 500 === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `f${i}.txt`), `file ${i}\n${randomBytes(200 + (i % 700)).toString('base64')}\n`);
+  }
+}
+
+/** Compressible like real binaries and text (base64 of random bytes: about 3:4), written in 4 MiB steps. */
+function makeBigFile(dir, mib) {
+  mkdirSync(dir, { recursive: true });
+  const fd = openSync(join(dir, 'big.bin'), 'w');
+  const chunk = Buffer.from(randomBytes(3 * 1024 * 1024).toString('base64'));
+  for (let written = 0; written < mib * 1024 * 1024; written += chunk.length) writeSync(fd, chunk);
+  closeSync(fd);
+}
+
+function run(command, args, runEnv = process.env) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { env: runEnv, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+/** Wall time and peak RSS (GNU time's %M, KiB) of one command. */
+function timedWithRss(command, args) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', env: process.env });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
+  const rssKiB = Number(result.stderr.trim().split('\n').pop());
+  return { ms, rssKiB };
+}
+
+function median(n, fn) {
+  const results = Array.from({ length: n }, fn).sort((a, b) => a.ms - b.ms);
+  return results[Math.floor(n / 2)];
+}
+
+function line(label, ours, theirs) {
+  const rss = ours.rssKiB ? `, our peak RSS ${(ours.rssKiB / 1024).toFixed(0)} MiB` : '';
+  console.log(`${label.padEnd(28)} tsbuild ${fmt(ours.ms)}  peer ${fmt(theirs.ms)}  ratio ${(ours.ms / theirs.ms).toFixed(2)}${rss}`);
+}
+
+function fmt(ms) {
+  return `${(ms / 1000).toFixed(2)} s`.padStart(8);
+}
