@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
+const LEVEL = 6;
 
 if (process.argv[2] === '--layer-child') {
   await layerChild(process.argv[3], process.argv[4]);
@@ -20,7 +21,6 @@ if (process.argv[2] === '--layer-child') {
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 1024);
-const LEVEL = 6;
 const cli = join(repo, 'packages/cli/bin/tsbuild.js');
 const work = mkdtempSync(join(tmpdir(), 'tsbuild-bench-build-'));
 const env = { ...process.env, TSBUILD_ROOT: join(work, 'root'), CI: 'true' };

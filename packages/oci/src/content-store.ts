@@ -124,13 +124,16 @@ export class ContentStore {
     try {
       handle = await open(tempPath, 'wx', 0o644);
       const digester = new Digester();
+      // Layer tars arrive in many small chunks (a 512-byte header per file): write them in batches.
+      const batch = new WriteBatch(handle);
       for await (const chunk of chunksOf(source, expected.digest ? `blob ${expected.digest}` : 'blob')) {
         digester.update(chunk);
         if (expected.size !== undefined && digester.size > expected.size) {
           throw sizeError(expected.digest ?? 'blob', expected.size, `more than ${expected.size}`);
         }
-        await writeAll(handle, chunk);
+        await batch.add(chunk);
       }
+      await batch.flush();
       await handle.sync();
       await handle.close();
       handle = undefined;
@@ -249,6 +252,28 @@ async function drain(source: BlobSource): Promise<void> {
   if (source instanceof Uint8Array) return;
   for await (const _chunk of source as AsyncIterable<unknown>) {
     // discard: the blob is already stored
+  }
+}
+
+/** Collects small chunks and writes them to the file about 1 MiB at a time. */
+class WriteBatch {
+  private chunks: Uint8Array[] = [];
+  private bytes = 0;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  async add(chunk: Uint8Array): Promise<void> {
+    this.chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+    if (this.bytes >= READ_CHUNK_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.bytes === 0) return;
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes);
+    this.chunks = [];
+    this.bytes = 0;
+    await writeAll(this.handle, data);
   }
 }
 
