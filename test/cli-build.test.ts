@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -75,6 +75,21 @@ describe('tsbuild -t REF --push CONTEXT', () => {
     expect(result.status).toBe(0);
     const exit = await run(['run', 'hello-run', 'sh', '-c', 'exit 7'], env);
     expect(exit.status).toBe(7);
+  });
+});
+
+describe('--output', () => {
+  it('writes the final file system, a docker load archive and an OCI archive that skopeo reads', async () => {
+    const out = join(dir, 'outputs');
+    const result = await run(['build', '-q', '-t', 'outputs:v1', '-o', `type=local,dest=${join(out, 'fs')}`, '-o', `type=docker,dest=${join(out, 'docker.tar')}`, '-o', `type=oci,dest=${join(out, 'oci.tar')}`, 'examples/hello'], env);
+    expect(result.status).toBe(0);
+    expect(await readFile(join(out, 'fs', 'app', 'hello.sh'), 'utf8')).toContain('echo "$GREETING"');
+    expect(await readFile(join(out, 'fs', 'app', 'build-info'), 'utf8')).toMatch(/^built on /);
+    const dockerConfig = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `docker-archive:${join(out, 'docker.tar')}`], { encoding: 'utf8' }));
+    expect(dockerConfig.config.Cmd).toEqual(['/app/hello.sh']);
+    const oci = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${join(out, 'oci.tar')}`], { encoding: 'utf8' }));
+    expect(oci.Layers).toHaveLength(4);
+    expect(result.stdout.trim()).toBe(oci.Digest);
   });
 });
 

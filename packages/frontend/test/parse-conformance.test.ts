@@ -54,7 +54,14 @@ describe("BuildKit's negative testfiles", () => {
   const negatives = readdirSync(join(parserDir, 'testfiles-negative')).sort();
   it.each(negatives)('%s is refused', (name) => {
     const text = readFileSync(join(parserDir, 'testfiles-negative', name, 'Dockerfile'), 'utf8');
-    expect(() => parseDockerfile(text, 'Dockerfile')).toThrow(TsbuildError);
+    let error: unknown;
+    try {
+      parseDockerfile(text, 'Dockerfile');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TsbuildError);
+    expect((error as TsbuildError).location?.line).toBeGreaterThan(0);
   });
 });
 
