@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountsUnder } from '@tsbuild/snapshot';
 import { writeOciLayout } from '@tsbuild/oci';
+import type { BuildEvent } from '@tsbuild/builder';
 
 import { readBuiltImage, type LayerEntry } from './support/layers.js';
 import { testRoot, type TestRoot } from './support/build-root.js';
@@ -134,6 +135,24 @@ COPY --from=0 /bin/busybox /busybox
 });
 
 describe('the step cache', () => {
+  it('names the build arg a miss comes from, and runs only the steps that see it', async () => {
+    const dockerfile = `FROM busybox
+RUN echo independent > /a
+ARG FLAVOUR=plain
+RUN echo $FLAVOUR > /b
+`;
+    const dir = t.contextDir({ Dockerfile: dockerfile });
+    await t.build(dockerfile, {}, { contextDir: dir });
+    const misses: string[] = [];
+    const result = await t.build(dockerfile, {}, {
+      contextDir: dir,
+      buildArgs: { FLAVOUR: 'spicy' },
+      onEvent: (e) => (e.type === 'step-miss' ? void misses.push(`${e.step}: ${e.reason}`) : undefined),
+    });
+    expect([result.executedSteps, result.cachedSteps]).toEqual([1, 1]);
+    expect(misses).toEqual(['0/3: build arg FLAVOUR changed']);
+  });
+
   it('skips unchanged steps, reruns from the first changed COPY, and reproduces the same image', async () => {
     const dockerfile = `FROM busybox
 COPY a.txt /a.txt
@@ -148,13 +167,17 @@ COPY c.txt /c.txt
     expect([again.executedSteps, again.cachedSteps]).toEqual([0, 3]);
     expect(again.image.descriptor.digest).toBe(first.image.descriptor.digest);
 
+    const misses: string[] = [];
+    const onEvent = (e: BuildEvent) => (e.type === 'step-miss' ? void misses.push(`${e.step}: ${e.reason}`) : undefined);
     writeFileSync(join(dir, 'c.txt'), 'changed');
-    const third = await t.build(dockerfile, {}, options);
+    const third = await t.build(dockerfile, {}, { ...options, onEvent });
     expect([third.executedSteps, third.cachedSteps]).toEqual([1, 2]);
+    expect(misses.splice(0)).toEqual(['0/3: file c.txt changed']);
     // Every step after the first COPY that selects a.txt runs again: its parent changed.
     writeFileSync(join(dir, 'a.txt'), 'two');
-    const fourth = await t.build(dockerfile, {}, options);
+    const fourth = await t.build(dockerfile, {}, { ...options, onEvent });
     expect([fourth.executedSteps, fourth.cachedSteps]).toEqual([3, 0]);
+    expect(misses.splice(0)).toEqual(['0/1: file a.txt changed', '0/2: an earlier step changed', '0/3: an earlier step changed']);
     const image = await readBuiltImage(t.registry.store, fourth.image.descriptor);
     expect(image.layers[2]!.find((e) => e.name === 'b.txt')?.content).toBe('two');
 

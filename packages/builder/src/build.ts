@@ -41,6 +41,7 @@ import { applyMetadata, type ConfigContext } from './image-config.js';
 import { ImageSource } from './image-source.js';
 import type { ChainLayer, ImageState } from './layer-chain.js';
 import { ContextDigests } from './context-digests.js';
+import { explainMiss, hashOf, KeyTrails, type KeyTrail } from './miss-reason.js';
 import { cacheMountDir, containerMounts } from './run-mounts.js';
 import { runCommand } from './run-step.js';
 import { stepCacheKey, StepCache, type CachedStep } from './step-cache.js';
@@ -110,6 +111,9 @@ class Build {
   private readonly images: ImageSource;
   private readonly results = new Map<number, ImageState>();
   private readonly digests: ContextDigests;
+  private readonly trails: KeyTrails;
+  /** Each stage's base chainID, to tell "the base image changed" from "an earlier step changed". */
+  private readonly baseChains = new Map<string, string>();
   /** Source mounts (COPY --from, RUN --mount from=) of the running step, released after it. */
   private readonly failed = new AbortController();
   /** The user's abort or the first failed stage stops every running step. */
@@ -124,6 +128,7 @@ class Build {
     this.snapshots = new SnapshotStore(options.root);
     this.cache = new StepCache(options.root, this.store);
     this.digests = new ContextDigests(options.root);
+    this.trails = new KeyTrails(options.root);
     this.signal = options.signal ? AbortSignal.any([options.signal, this.failed.signal]) : this.failed.signal;
     this.images = new ImageSource({
       store: this.store,
@@ -198,6 +203,7 @@ class Build {
     // BuildKit's step names: `[build 2/5]`, `[stage-1 2/5]`, or `[2/5]` in a one-stage build.
     const label = stage.name ?? (multiStage ? `stage-${stage.index}` : '');
     let state = await this.stageBase(stage);
+    this.baseChains.set(String(stage.index), chainIds(state.layers.map((l) => l.diffId)).at(-1) ?? 'scratch');
     const context: ConfigContext = { cmdSetInStage: false, shell: state.config.config?.Shell?.length ? state.config.config.Shell : DEFAULT_SHELL };
     for (const [i, step] of stage.steps.entries()) {
       this.signal.throwIfAborted();
@@ -268,17 +274,25 @@ class Build {
   /** A step that changes files: from the cache when its key is known, else run on a fresh upper. */
   private async filesystemStep(step: Step, state: ImageState): Promise<{ layer?: ChainLayer; cached: boolean; created: string }> {
     const parent = chainIds(state.layers.map((l) => l.diffId)).at(-1) ?? 'scratch';
+    const inputs = await this.stepInputs(step);
     const key = stepCacheKey({
       parentChainId: parent,
       platform: formatPlatform(this.platform),
       instruction: step.instruction,
       state: step.state,
-      inputs: await this.stepInputs(step),
+      inputs: inputs.key,
     });
+    const trail = keyTrail(parent, step, inputs.byName);
+    const identity = `${path.resolve(this.options.contextDir)}\0${this.options.file}\0${step.id}`;
+    const previous = await this.trails.get(identity);
+    await this.trails.put(identity, trail);
     if (!this.options.noCache) {
       const hit = await this.cache.get(key);
       if (hit) return { ...(hit.diffId ? { layer: builtLayer(hit) } : {}), cached: true, created: this.stepTime(hit) };
     }
+    const fromBase = this.baseChains.get(step.id.split('/')[0]!) === parent;
+    const reason = this.options.noCache ? '--no-cache' : explainMiss(previous, trail, fromBase ? 'base' : 'step');
+    this.emit({ type: 'step-miss', step: step.id, reason, time: Date.now() });
     const root = await this.workspace.mount(this.snapshots, this.layerSources(state.layers));
     const sources: MountedRoot[] = [];
     let record: CachedStep;
@@ -349,12 +363,21 @@ class Build {
     }
   }
 
-  /** What besides the parent and the instruction decides a step's result. */
-  private async stepInputs(step: Step): Promise<unknown> {
+  /**
+   * What besides the parent and the instruction decides a step's result: for the key, and by
+   * name (context path, source stage) so that a miss can name what changed.
+   */
+  private async stepInputs(step: Step): Promise<{ key: unknown; byName: Record<string, string> }> {
     const i = step.instruction;
-    if (i.kind === 'RUN') return Promise.all(i.mounts.map((m) => (m.from ? this.sourceChain(m.from) : null)));
-    if (i.kind !== 'COPY' && i.kind !== 'ADD') return null;
-    if (i.from) return this.sourceChain(i.from);
+    if (i.kind === 'RUN') {
+      const chains = await Promise.all(i.mounts.map((m) => (m.from ? this.sourceChain(m.from) : null)));
+      return { key: chains, byName: Object.fromEntries(chains.flatMap((c, n) => (c ? [[`mount source ${n + 1}`, c]] : []))) };
+    }
+    if (i.kind !== 'COPY' && i.kind !== 'ADD') return { key: null, byName: {} };
+    if (i.from) {
+      const chain = await this.sourceChain(i.from);
+      return { key: chain, byName: { [`--from=${describeSource(i.from)}`]: chain } };
+    }
     // --chown names are resolved against the parent's /etc/passwd, which the parent chainID covers.
     const { chown: _chown, ...withoutChown } = i;
     const inputs = await sourceInputs({
@@ -365,7 +388,7 @@ class Build {
       location: step.location,
       memo: await this.digests.load(),
     });
-    return inputs.digest;
+    return { key: inputs.digest, byName: Object.fromEntries(inputs.inputs.map((input) => [`file ${input.path}`, input.fingerprint])) };
   }
 
   private async sourceChain(ref: SourceRef): Promise<string> {
@@ -418,6 +441,23 @@ function withLabels(state: ImageState, labels: Record<string, string> | undefine
   if (!labels || Object.keys(labels).length === 0) return state;
   const config = state.config.config ?? {};
   return { ...state, config: { ...state.config, config: { ...config, Labels: { ...(config.Labels ?? {}), ...labels } } } };
+}
+
+function keyTrail(parent: string, step: Step, inputs: Record<string, string>): KeyTrail {
+  const hashed = (pairs: Array<[string, string]>) => Object.fromEntries(pairs.map(([k, v]) => [k, hashOf(v)]));
+  const { workdir, user, shell } = step.state;
+  return {
+    parent,
+    instruction: hashOf(step.instruction),
+    env: hashed(step.state.env),
+    args: hashed(step.state.args),
+    place: hashOf([workdir, user, shell]),
+    inputs,
+  };
+}
+
+function describeSource(ref: SourceRef): string {
+  return ref.kind === 'stage' ? `stage ${ref.index}` : ref.kind === 'image' ? ref.ref : ref.kind;
 }
 
 function builtLayer(record: CachedStep): ChainLayer {

@@ -32,6 +32,9 @@ export function plainProgress(): (event: BuildEvent) => void {
         err(`#${numberOf(event.step)} ${seconds} ${event.line}`);
         break;
       }
+      case 'step-miss':
+        err(`#${numberOf(event.step)} cache miss: ${event.reason}`);
+        break;
       case 'step-cached':
         err(`#${numberOf(event.step)} CACHED`);
         if (githubActions) err('::endgroup::');

@@ -39,6 +39,11 @@ export class TtyProgress {
         }
         break;
       }
+      case 'step-miss': {
+        const view = this.steps.get(event.step);
+        if (view) view.logs.push(`(cache miss: ${event.reason})`);
+        break;
+      }
       case 'step-cached':
         this.finish(event.step, 'cached');
         break;
