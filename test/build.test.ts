@@ -111,6 +111,31 @@ RUN echo "about to fail" && exit 3
   });
 });
 
+describe('image metadata', () => {
+  it('stores ONBUILD triggers and runs them when a later build starts FROM the image; ENTRYPOINT resets an inherited CMD', async () => {
+    const parent = await t.build(`FROM busybox
+ONBUILD RUN echo triggered > /onbuild-ran
+CMD ["parent-cmd"]
+HEALTHCHECK --interval=30s CMD true
+STOPSIGNAL SIGQUIT
+EXPOSE 8080
+VOLUME /data
+`);
+    const parentImage = await readBuiltImage(t.registry.store, parent.image.descriptor);
+    expect(parentImage.config.config?.OnBuild).toEqual(['RUN echo triggered > /onbuild-ran']);
+    expect(parentImage.config.config?.Healthcheck).toEqual({ Test: ['CMD-SHELL', 'true'], Interval: 30e9 });
+    await t.registry.images.tag('onbuild-parent:latest', parent.image.descriptor);
+
+    const child = await t.build('FROM onbuild-parent\nENTRYPOINT ["/bin/echo"]\n');
+    const image = await readBuiltImage(t.registry.store, child.image.descriptor);
+    expect(image.layers.at(-1)!.find((e) => e.name === 'onbuild-ran')?.content).toBe('triggered\n');
+    expect(image.config.config?.OnBuild ?? null).toBeNull();
+    expect(image.config.config?.Entrypoint).toEqual(['/bin/echo']);
+    expect(image.config.config?.Cmd ?? null).toBeNull();
+    expect([image.config.config?.StopSignal, image.config.config?.ExposedPorts, image.config.config?.Volumes]).toEqual(['SIGQUIT', { '8080/tcp': {} }, { '/data': {} }]);
+  });
+});
+
 describe('multi-stage builds', () => {
   it('copies from an earlier stage by name and by index, and builds only what --target needs', async () => {
     const dockerfile = `FROM busybox AS build

@@ -78,6 +78,33 @@ describe('tsbuild -t REF --push CONTEXT', () => {
   });
 });
 
+describe('after a killed build', () => {
+  it('the next build removes the mounts, container and temp dirs a SIGKILLed build left, and builds correctly', async () => {
+    const ctx = await context('killed', 'FROM busybox\nRUN echo started && sleep 60\n');
+    const child = spawn(process.execPath, [cli, 'build', '--no-cache', ctx], { env: { ...process.env, ...env } });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/#\d+ [\d.]+ started/.test(stderr)) resolve();
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const runcRoot = join(dir, 'root', 'runs', 'runc');
+    expect(mountsUnder(join(dir, 'root', 'work')).length).toBeGreaterThan(0);
+    expect(execFileSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' }).trim()).not.toBe('');
+
+    const next = await run(['build', '-q', '-t', 'after-kill', 'examples/hello'], env);
+    expect(next.status).toBe(0);
+    expect(mountsUnder(dir)).toEqual([]);
+    expect(await readdir(join(dir, 'root', 'work'))).toEqual([]);
+    expect(execFileSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' }).trim()).toBe('');
+    const ran = await run(['run', 'after-kill'], env);
+    expect(ran.stdout).toMatch(/^Hello from tsbuild\n/);
+  });
+});
+
 describe('--output', () => {
   it('writes the final file system, a docker load archive and an OCI archive that skopeo reads', async () => {
     const out = join(dir, 'outputs');
@@ -110,7 +137,7 @@ describe('failures', () => {
     await new Promise<void>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (stderr.includes(' started')) resolve();
+        if (/#\d+ [\d.]+ started/.test(stderr)) resolve();
       });
     });
     child.kill('SIGINT');
