@@ -211,3 +211,34 @@ COPY c.txt /c.txt
     expect(uncached.image.descriptor.digest).toBe(fourth.image.descriptor.digest);
   });
 });
+
+describe('reproducible and concurrent builds', () => {
+  it('gives the same digest on two fresh roots with the same SOURCE_DATE_EPOCH', async () => {
+    const other = await testRoot();
+    try {
+      const dir = join(repoRoot, 'examples/multistage');
+      const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+      const options = { contextDir: dir, sourceDateEpoch: 1_600_000_000 };
+      const [a, b] = [await t.build(dockerfile, {}, options), await other.build(dockerfile, {}, options)];
+      expect(a.executedSteps).toBeGreaterThan(0);
+      expect(b.image.descriptor.digest).toBe(a.image.descriptor.digest);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('runs four builds of one Dockerfile at once on one root, with the digests of a serial build', async () => {
+    const dockerfile = `FROM busybox
+COPY data.txt /data.txt
+RUN sha256sum /data.txt > /sum && mkdir /many && for i in $(seq 1 200); do echo $i > /many/$i; done
+`;
+    const dir = t.contextDir({ Dockerfile: dockerfile, 'data.txt': 'concurrent\n' });
+    const options = { contextDir: dir, sourceDateEpoch: 1_600_000_000 };
+    const results = await Promise.all([1, 2, 3, 4].map(() => t.build(dockerfile, {}, options)));
+    const digests = new Set(results.map((r) => r.image.descriptor.digest));
+    expect(digests.size).toBe(1);
+    const serial = await t.build(dockerfile, {}, { ...options, noCache: true });
+    expect(serial.image.descriptor.digest).toBe(results[0]!.image.descriptor.digest);
+    expect(mountsUnder(t.root)).toEqual([]);
+  });
+});
