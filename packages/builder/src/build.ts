@@ -4,6 +4,8 @@ import path from 'node:path';
 
 import pLimit from 'p-limit';
 
+import { explainMiss, exportCache, hashOf, ImportedCache, KeyTrails, stepCacheKey, StepCache, type CacheRef, type CachedStep, type KeyTrail } from '@tsbuild/cache';
+
 import { TsbuildError } from '@tsbuild/errors';
 import {
   createPlan,
@@ -41,10 +43,8 @@ import { applyMetadata, type ConfigContext } from './image-config.js';
 import { ImageSource } from './image-source.js';
 import type { ChainLayer, ImageState } from './layer-chain.js';
 import { ContextDigests } from './context-digests.js';
-import { explainMiss, hashOf, KeyTrails, type KeyTrail } from './miss-reason.js';
 import { cacheMountDir, containerMounts } from './run-mounts.js';
 import { runCommand } from './run-step.js';
-import { stepCacheKey, StepCache, type CachedStep } from './step-cache.js';
 import { cleanupStaleWorkspaces, Workspace, type MountedRoot } from './workspace.js';
 
 export interface BuildOptions {
@@ -73,6 +73,12 @@ export interface BuildOptions {
   format?: 'oci' | 'docker';
   /** `--label`: added to the final image's labels. */
   labels?: Record<string, string>;
+  /** `--cache-from`: other caches (a registry artifact, a local dir) to take step results from. */
+  cacheFrom?: CacheRef[];
+  /** `--cache-to`: where to export this build's step results (mode min: the target's; max: every stage's). */
+  cacheTo?: CacheRef;
+  /** `--no-cache-filter`: stages (by name or index) that run without the cache. */
+  noCacheStages?: string[];
   /** `--network`: RUN's network unless `RUN --network` says otherwise (default host). */
   network?: 'host' | 'none';
   signal?: AbortSignal;
@@ -112,8 +118,12 @@ class Build {
   private readonly results = new Map<number, ImageState>();
   private readonly digests: ContextDigests;
   private readonly trails: KeyTrails;
+  private imported: ImportedCache[] = [];
+  /** The step results this build used, by stage, for `--cache-to`. */
+  private readonly used: Array<{ stage: number; key: string; record: CachedStep }> = [];
   /** Each stage's base chainID, to tell "the base image changed" from "an earlier step changed". */
   private readonly baseChains = new Map<string, string>();
+  private readonly stageNames = new Map<number, string>();
   /** Source mounts (COPY --from, RUN --mount from=) of the running step, released after it. */
   private readonly failed = new AbortController();
   /** The user's abort or the first failed stage stops every running step. */
@@ -151,6 +161,7 @@ class Build {
       resolveImage: async (ref, platform) => baseConfig((await this.images.get(ref, platform)).config),
     });
     this.platform = plan.platform;
+    for (const source of o.cacheFrom ?? []) this.imported.push(await ImportedCache.open(source, o.registry));
     await this.buildStages(plan.stages);
     await this.digests.save();
     const final = withLabels(this.results.get(plan.target)!, o.labels);
@@ -159,7 +170,19 @@ class Build {
       level: o.compressionLevel ?? 6,
       created: this.timeOf(final),
     });
+    if (o.cacheTo) await exportCache(this.store, this.exportedRecords(plan, o.cacheTo.mode), o.cacheTo, o.registry);
     return { plan, image: image.written, config: image.config, cachedSteps: this.cachedSteps, executedSteps: this.executedSteps };
+  }
+
+  /** mode=min: the steps of the target and of the stages it is built FROM; max: every stage's. */
+  private exportedRecords(plan: Plan, mode: 'min' | 'max'): Array<{ key: string; record: CachedStep }> {
+    const chain = new Set<number>();
+    for (let index: number | undefined = plan.target; index !== undefined; ) {
+      chain.add(index);
+      const base = plan.stages.find((s) => s.index === index)?.base;
+      index = base?.kind === 'stage' ? base.index : undefined;
+    }
+    return this.used.filter((u) => mode === 'max' || chain.has(u.stage));
   }
 
   /**
@@ -202,6 +225,7 @@ class Build {
   private async buildStage(stage: Stage, multiStage: boolean): Promise<ImageState> {
     // BuildKit's step names: `[build 2/5]`, `[stage-1 2/5]`, or `[2/5]` in a one-stage build.
     const label = stage.name ?? (multiStage ? `stage-${stage.index}` : '');
+    if (stage.name) this.stageNames.set(stage.index, stage.name);
     let state = await this.stageBase(stage);
     this.baseChains.set(String(stage.index), chainIds(state.layers.map((l) => l.diffId)).at(-1) ?? 'scratch');
     const context: ConfigContext = { cmdSetInStage: false, shell: state.config.config?.Shell?.length ? state.config.config.Shell : DEFAULT_SHELL };
@@ -286,12 +310,17 @@ class Build {
     const identity = `${path.resolve(this.options.contextDir)}\0${this.options.file}\0${step.id}`;
     const previous = await this.trails.get(identity);
     await this.trails.put(identity, trail);
-    if (!this.options.noCache) {
-      const hit = await this.cache.get(key);
-      if (hit) return { ...(hit.diffId ? { layer: builtLayer(hit) } : {}), cached: true, created: this.stepTime(hit) };
+    const stage = Number(step.id.split('/')[0]);
+    const noCache = this.noCacheFor(stage);
+    if (!noCache) {
+      const hit = (await this.cache.get(key)) ?? (await this.fromImported(key));
+      if (hit) {
+        this.used.push({ stage, key, record: hit });
+        return { ...(hit.diffId ? { layer: builtLayer(hit) } : {}), cached: true, created: this.stepTime(hit) };
+      }
     }
-    const fromBase = this.baseChains.get(step.id.split('/')[0]!) === parent;
-    const reason = this.options.noCache ? '--no-cache' : explainMiss(previous, trail, fromBase ? 'base' : 'step');
+    const fromBase = this.baseChains.get(String(stage)) === parent;
+    const reason = noCache ? '--no-cache' : explainMiss(previous, trail, fromBase ? 'base' : 'step');
     this.emit({ type: 'step-miss', step: step.id, reason, time: Date.now() });
     const root = await this.workspace.mount(this.snapshots, this.layerSources(state.layers));
     const sources: MountedRoot[] = [];
@@ -304,7 +333,24 @@ class Build {
       for (const mount of sources) await mount.release();
     }
     await this.cache.put(key, record);
+    this.used.push({ stage, key, record });
     return { ...(record.diffId ? { layer: builtLayer(record) } : {}), cached: false, created: this.stepTime(record) };
+  }
+
+  private noCacheFor(stage: number): boolean {
+    if (this.options.noCache) return true;
+    const filter = this.options.noCacheStages ?? [];
+    const name = this.stageNames.get(stage);
+    return filter.includes(String(stage)) || (name !== undefined && filter.includes(name));
+  }
+
+  /** A step result from a `--cache-from` source, its layer fetched only now that it is needed. */
+  private async fromImported(key: string): Promise<CachedStep | undefined> {
+    for (const source of this.imported) {
+      const record = await source.take(key, this.store, this.cache);
+      if (record) return record;
+    }
+    return undefined;
   }
 
   /** Writes the upper directory as a layer and keeps it as the snapshot of the new chain. */

@@ -3,6 +3,5 @@ export type { BuildEvent, BuildEventSink } from './events.js';
 export { applyMetadata, commandArgv, type ConfigContext } from './image-config.js';
 export { createdBy, historyComment, locationFromHistory } from './history.js';
 export type { ChainLayer, ImageState } from './layer-chain.js';
-export { stepCacheKey, StepCache, type CachedStep, type StepKeyInput } from './step-cache.js';
 export { cleanupStaleWorkspaces } from './workspace.js';
 export { runImage, type RunImageOptions } from './run-image.js';

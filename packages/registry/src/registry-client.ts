@@ -110,6 +110,28 @@ export class RegistryClient {
     throw lastError;
   }
 
+  /** The manifest `ref` names, stored verified, without its blobs (for artifacts such as a build cache). */
+  async resolveManifest(ref: Reference | string): Promise<{ reference: Reference; descriptor: Descriptor; manifest: ImageManifest }> {
+    const reference = typeof ref === 'string' ? parseReference(ref) : ref;
+    const [endpoint] = this.endpoints(reference.registry, 'push');
+    if (!endpoint) throw new TsbuildError('REGISTRY_ERROR', `no endpoint for ${reference.registry}`);
+    const top = await this.fetchManifest(endpoint, reference, reference.tagOrDigest);
+    if (!isManifestMediaType(top.descriptor.mediaType)) {
+      throw new TsbuildError('UNSUPPORTED_MEDIA_TYPE', `${reference}: '${top.descriptor.mediaType}' is not an image manifest`);
+    }
+    await this.store.write(top.bytes, { digest: top.descriptor.digest, size: top.descriptor.size });
+    return { reference, descriptor: top.descriptor, manifest: parseJson<ImageManifest>(top.bytes, reference) };
+  }
+
+  /** Fetches blobs of `ref`'s repository into the store (verified), skipping those present. */
+  async fetchBlobs(ref: Reference | string, blobs: Descriptor[]): Promise<void> {
+    const reference = typeof ref === 'string' ? parseReference(ref) : ref;
+    const [endpoint] = this.endpoints(reference.registry, 'push');
+    if (!endpoint) throw new TsbuildError('REGISTRY_ERROR', `no endpoint for ${reference.registry}`);
+    const limit = pLimit(this.options.concurrency ?? 4);
+    await Promise.all(blobs.map((blob) => limit(() => this.fetchBlob(endpoint, reference, blob))));
+  }
+
   private async pullFrom(endpoint: Endpoint, reference: Reference, top: { descriptor: Descriptor; bytes: Buffer }): Promise<PulledImage> {
     const documents = [top];
     let current = top;

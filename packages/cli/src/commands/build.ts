@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { build, type BuildEvent } from '@tsbuild/builder';
+import { parseCacheRef } from '@tsbuild/cache';
 import { TsbuildError, formatLocation } from '@tsbuild/errors';
 import { parseExtraHost, type RuntimeName } from '@tsbuild/executor';
 import { defaultRoot, formatPlatform, hostPlatform, parseReference } from '@tsbuild/oci';
@@ -37,6 +38,9 @@ const BUILD_FLAGS = {
   platform: { type: 'string' },
   network: { type: 'string' },
   'metadata-file': { type: 'string' },
+  'cache-from': { type: 'string', multiple: true },
+  'cache-to': { type: 'string' },
+  'no-cache-filter': { type: 'string', multiple: true },
 } as const;
 
 export const buildCommand: Command = {
@@ -53,6 +57,11 @@ Options:
       --target STAGE         Build this stage instead of the last one
       --build-arg K[=V]      Set a build arg (value from the environment when "=V" is omitted)
       --no-cache             Run every step even when the cache has it
+      --no-cache-filter STAGE  Run this stage's steps without the cache (repeatable, or a,b)
+      --cache-to type=registry,ref=R[,mode=min|max] | type=local,dest=DIR
+                             Export the step results (and layers) for other machines
+      --cache-from type=registry,ref=R | type=local,src=DIR
+                             Take step results from there (repeatable); layers fetched only for hits
       --pull                 Ask the registry for base images even when they are here
       --push                 Push every --tag to its registry after the build
   -o, --output SPEC          Also write the image: type=oci,dest=FILE | type=docker,dest=FILE |
@@ -123,6 +132,9 @@ Examples:
         ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
         format,
         labels: keyValues(values.label as string[] | undefined, '--label'),
+        cacheFrom: ((values['cache-from'] as string[] | undefined) ?? []).map((spec) => parseCacheRef(spec, 'from')),
+        ...(values['cache-to'] ? { cacheTo: parseCacheRef(values['cache-to'] as string, 'to') } : {}),
+        noCacheStages: ((values['no-cache-filter'] as string[] | undefined) ?? []).flatMap((v) => v.split(',')),
         ...(network === 'none' ? { network: 'none' as const } : {}),
         signal,
         onEvent: (e: BuildEvent) => progress.onEvent(e),
