@@ -82,14 +82,19 @@ export async function cleanupStaleWorkspaces(root: string): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const pid = Number(name.split('-')[0]);
-    if (!Number.isInteger(pid) || processAlive(pid)) continue;
+    if (!isStaleWorkspace(name)) continue;
     const dir = path.join(parent, name);
     for (const point of mountsUnder(dir)) await unmount(point).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }
   return removed;
+}
+
+/** A workspace directory (`<pid>-<uuid>`) whose process is gone. */
+export function isStaleWorkspace(name: string): boolean {
+  const pid = Number(name.split('-')[0]);
+  return Number.isInteger(pid) && !processAlive(pid);
 }
 
 function processAlive(pid: number): boolean {

@@ -6,6 +6,7 @@ import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { findImage, openStores } from '../image-lookup.js';
 import { out } from '../output.js';
+import { humanSize } from '../format/size.js';
 
 export const historyCommand: Command = {
   name: 'history',
@@ -47,18 +48,12 @@ Examples:
       return 0;
     }
     const noTrunc = values['no-trunc'] === true;
-    out(['CREATED'.padEnd(25), 'SIZE'.padEnd(10), 'DOCKERFILE'.padEnd(20), 'CREATED BY'].join(' '));
+    const lineWidth = Math.max('DOCKERFILE'.length, ...rows.map((r) => r.line.length));
+    out(['CREATED'.padEnd(20), 'SIZE'.padEnd(9), 'DOCKERFILE'.padEnd(lineWidth), 'CREATED BY'].join(' '));
     for (const row of rows) {
       const by = noTrunc || row.createdBy.length <= 60 ? row.createdBy : `${row.createdBy.slice(0, 59)}…`;
-      out([row.created.slice(0, 19).padEnd(25), humanSize(row.size).padEnd(10), row.line.padEnd(20), by].join(' '));
+      out([row.created.slice(0, 19).padEnd(20), humanSize(row.size).padEnd(9), row.line.padEnd(lineWidth), by].join(' '));
     }
     return 0;
   },
 };
-
-function humanSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes}B`;
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)}kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)}MB`;
-  return `${(bytes / 1e9).toFixed(2)}GB`;
-}

@@ -5,6 +5,7 @@ import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { openStores } from '../image-lookup.js';
 import { out } from '../output.js';
+import { humanSize } from '../format/size.js';
 
 interface ImageRow {
   Repository: string;
@@ -102,18 +103,6 @@ function printTable(rows: ImageRow[], digests: boolean, noTrunc: boolean): void 
   for (const line of [header, ...cells]) {
     out(line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd());
   }
-}
-
-/** Docker's go-units HumanSize: decimal units, three significant digits (`4.26MB`). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${Number(value.toPrecision(3))}${units[unit]}`;
 }
 
 /** Docker's "2 hours ago" style (go-units HumanDuration). */

@@ -8,6 +8,9 @@ import { planCommand } from './plan.js';
 import { buildCommand } from './build.js';
 import { runCommand } from './run.js';
 import { historyCommand } from './history.js';
+import { checkCommand } from './check.js';
+import { duCommand } from './du.js';
+import { pruneCommand } from './prune.js';
 import { pullCommand } from './pull.js';
 import { pushCommand } from './push.js';
 import { loginCommand } from './login.js';
@@ -18,6 +21,9 @@ export const commands: Command[] = [
   planCommand,
   runCommand,
   historyCommand,
+  duCommand,
+  pruneCommand,
+  checkCommand,
   versionCommand,
   imagesCommand,
   tagCommand,

@@ -1,0 +1,66 @@
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRoot, pruneRoot } from '@tsbuild/builder';
+import { loadImage } from '@tsbuild/oci';
+
+import { testRoot, type TestRoot } from './support/build-root.js';
+import { repoRoot } from './support/paths.js';
+
+let t: TestRoot;
+beforeAll(async () => {
+  t = await testRoot();
+});
+afterAll(() => t?.cleanup());
+
+const hello = join(repoRoot, 'examples/hello');
+const helloDockerfile = () => readFileSync(join(hello, 'Dockerfile'), 'utf8');
+
+describe('tsbuild check and prune', () => {
+  it('prunes what no name needs, keeps named images whole, and check stays clean', async () => {
+    const kept = await t.build(helloDockerfile(), {}, { contextDir: hello });
+    await t.registry.images.tag('kept:latest', kept.image.descriptor);
+    const dropped = await t.build('FROM busybox\nRUN echo unnamed > /x\n');
+    expect((await checkRoot(t.root)).problems).toEqual([]);
+
+    const result = await pruneRoot(t.root, { graceMs: 0 });
+    expect(result.blobs).toBeGreaterThan(0);
+    expect(await t.registry.store.has(dropped.image.descriptor.digest)).toBe(false);
+    const image = await loadImage(t.registry.store, kept.image.descriptor);
+    for (const layer of image.manifest.layers) expect(await t.registry.store.has(layer.digest)).toBe(true);
+    expect((await checkRoot(t.root)).problems).toEqual([]);
+
+    // The step cache survives a plain prune: a rebuild runs nothing.
+    const again = await t.build(helloDockerfile(), {}, { contextDir: hello });
+    expect(again.executedSteps).toBe(0);
+  });
+
+  it('finds a blob whose bytes were changed', async () => {
+    const image = await loadImage(t.registry.store, (await t.registry.images.resolve('kept:latest'))!);
+    const path = t.registry.store.blobPath(image.manifest.layers.at(-1)!.digest);
+    const byte = Buffer.alloc(1);
+    const poke = (value: Buffer) => {
+      const fd = openSync(path, 'r+');
+      writeSync(fd, value, 0, 1, 20);
+      closeSync(fd);
+    };
+    const fd = openSync(path, 'r');
+    readSync(fd, byte, 0, 1, 20);
+    closeSync(fd);
+    poke(Buffer.from([byte[0]! ^ 0xff]));
+    const report = await checkRoot(t.root);
+    expect(report.problems).toEqual([`blob ${image.manifest.layers.at(-1)!.digest} does not match its digest`]);
+    poke(byte);
+    expect((await checkRoot(t.root)).problems).toEqual([]);
+  });
+
+  it('with --all drops the step cache and snapshots, and the next build remakes them', async () => {
+    const result = await pruneRoot(t.root, { all: true, graceMs: 0 });
+    expect(result.records).toBeGreaterThan(0);
+    expect(result.snapshots).toBeGreaterThan(0);
+    expect((await checkRoot(t.root)).problems).toEqual([]);
+    const rebuilt = await t.build(helloDockerfile(), {}, { contextDir: hello });
+    expect(rebuilt.executedSteps).toBe(3);
+  });
+});
