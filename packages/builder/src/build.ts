@@ -309,7 +309,7 @@ class Build {
     const trail = keyTrail(parent, step, inputs.byName);
     const identity = `${path.resolve(this.options.contextDir)}\0${this.options.file}\0${step.id}`;
     const previous = await this.trails.get(identity);
-    await this.trails.put(identity, trail);
+    await this.trails.put(identity, trail, previous);
     const stage = Number(step.id.split('/')[0]);
     const noCache = this.noCacheFor(stage);
     if (!noCache) {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { writeFileAtomically } from '@tsbuild/oci';
 
 /**
  * What a step's cache key was made of, by part, kept per step (Dockerfile + step id) between
@@ -63,9 +62,18 @@ export class KeyTrails {
     }
   }
 
-  async put(identity: string, trail: KeyTrail): Promise<void> {
+  /**
+   * Writes the trail unless it is unchanged (a no-op rebuild writes nothing). No fsync: a trail
+   * lost in a crash only costs the explanation of one miss.
+   */
+  async put(identity: string, trail: KeyTrail, previous?: KeyTrail): Promise<void> {
+    const text = JSON.stringify(trail);
+    if (previous && JSON.stringify(previous) === text) return;
     await mkdir(this.dir, { recursive: true });
-    await writeFileAtomically(this.file(identity), JSON.stringify(trail));
+    const file = this.file(identity);
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, text);
+    await rename(temp, file);
   }
 
   private file(identity: string): string {

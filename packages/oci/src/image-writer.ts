@@ -1,9 +1,12 @@
 import type { ContentStore } from './content-store.js';
+import { sha256Digest } from './digest.js';
 import { MediaTypes, type Descriptor, type ImageConfig, type ImageManifest } from './types.js';
 
 /** Stores `value` as canonical-enough JSON (JSON.stringify, no whitespace) and describes it. */
 export async function writeJsonBlob(store: ContentStore, value: unknown, mediaType: string): Promise<Descriptor> {
-  const info = await store.write(Buffer.from(JSON.stringify(value)));
+  const bytes = Buffer.from(JSON.stringify(value));
+  // With the digest known up front, a blob already stored (an unchanged rebuild) is not rewritten.
+  const info = await store.write(bytes, { digest: sha256Digest(bytes), size: bytes.byteLength });
   return { mediaType, digest: info.digest, size: info.size };
 }
 

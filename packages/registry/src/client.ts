@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 
 import { TsbuildError } from '@tsbuild/errors';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 import type { Credentials, CredentialsProvider } from './credentials.js';
 
@@ -130,7 +130,7 @@ export class RegistrySession {
     if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, { method: 'GET', headers });
+      response = await (await undiciRequest())(url, { method: 'GET', headers });
     } catch (error) {
       throw new TransientError(`token server ${url.origin}: ${(error as Error).message}`);
     }
@@ -157,7 +157,7 @@ export class RegistrySession {
       if (auth && new URL(url).host === new URL(req.url).host) headers.authorization = auth;
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(url, { method: req.method, headers, body: req.body?.() });
+        response = await (await undiciRequest())(url, { method: req.method, headers, body: req.body?.() });
       } catch (error) {
         if (error instanceof TsbuildError) throw error;
         throw new TransientError(`${(error as Error).message}`);
@@ -254,4 +254,14 @@ export async function errorDetail(response: RegistryResponse): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/**
+ * undici is loaded on the first request: importing it costs more than 100 ms, which a build whose
+ * images are all local (a cached rebuild) should not pay.
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+async function undiciRequest(): Promise<(typeof import('undici'))['request']> {
+  undici ??= import('undici');
+  return (await undici).request;
 }
