@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -71,7 +71,7 @@ export class KeyTrails {
     if (previous && JSON.stringify(previous) === text) return;
     await mkdir(this.dir, { recursive: true });
     const file = this.file(identity);
-    const temp = `${file}.${process.pid}.tmp`;
+    const temp = `${file}.${randomUUID()}.tmp`;
     await writeFile(temp, text);
     await rename(temp, file);
   }

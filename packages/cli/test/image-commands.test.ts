@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContentStore, ImageStore } from '@tsbuild/oci';
 
 import { storeTestImage, type TestImage } from '../../../test/support/oci-image.js';
-import { humanAge, humanSize } from '../src/commands/images.js';
+import { humanAge } from '../src/commands/images.js';
+import { humanSize } from '../src/format/size.js';
 import { main } from '../src/main.js';
 
 let root: string;

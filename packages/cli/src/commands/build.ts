@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 import { build, type BuildEvent } from '@tsbuild/builder';
 import { parseCacheRef } from '@tsbuild/cache';
@@ -74,7 +75,7 @@ Options:
       --label K=V            Add a label to the image (repeatable)
       --platform P           The platform to build for; only this machine's is supported
       --network host|none    RUN's network unless RUN --network says (default host)
-      --secret id=ID,src=PATH  Expose a file to RUN --mount=type=secret (never stored in the image)
+      --secret id=ID,src=PATH|env=VAR  A secret for RUN --mount=type=secret (never stored anywhere)
       --add-host HOST:IP     Add a line to /etc/hosts of every RUN
       --runtime runc|crun    OCI runtime (default runc)
       --format oci|docker    Manifest and config media types (default oci)
@@ -189,16 +190,39 @@ function parseTag(tag: string) {
   }
 }
 
+/**
+ * `--secret id=ID,src=PATH` or `id=ID,env=VAR` (the value of VAR). A value from the environment is
+ * put in a file on /dev/shm (memory, never the disk or $TSBUILD_ROOT), removed when tsbuild exits.
+ */
 function parseSecrets(specs: string[] | undefined): Record<string, string> {
   const secrets: Record<string, string> = {};
   for (const spec of specs ?? []) {
-    const fields = Object.fromEntries(spec.split(',').map((kv) => kv.split('=') as [string, string]));
+    const fields = Object.fromEntries(spec.split(',').map((kv) => {
+      const eq = kv.indexOf('=');
+      return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
+    }));
     const id = fields.id;
     const src = fields.src ?? fields.source;
-    if (!id || !src) throw new TsbuildError('USAGE', `build: --secret needs id=ID,src=PATH, got "${spec}"`, { kind: 'usage' });
-    secrets[id] = resolve(src);
+    const env = fields.env;
+    if (!id || (!src && !env)) throw new TsbuildError('USAGE', `build: --secret needs id=ID,src=PATH or id=ID,env=VAR, got "${spec}"`, { kind: 'usage' });
+    if (src) {
+      secrets[id] = resolve(src);
+      continue;
+    }
+    const value = process.env[env!];
+    if (value === undefined) throw new TsbuildError('USAGE', `build: --secret ${id}: environment variable ${env} is not set`, { kind: 'usage' });
+    secrets[id] = secretFile(id, value);
   }
   return secrets;
+}
+
+function secretFile(id: string, value: string): string {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(join(base, 'tsbuild-secret-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, id.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  writeFileSync(file, value, { mode: 0o600 });
+  return file;
 }
 
 function sourceDateEpoch(flag: string | undefined): number | undefined {
