@@ -39,6 +39,8 @@ export async function cleanupStaleContainers(stateRoot: string = defaultRunsRoot
 /** The ids `<runtime> list` reports plus any state directory it does not. */
 async function containerIds(runtime: RuntimeName, stateDir: string): Promise<string[]> {
   const ids = new Set(entries(stateDir));
+  // The runtime lists what its state directory holds: nothing there, nothing to ask (saves a spawn).
+  if (ids.size === 0) return [];
   const listed = await runtimeCommand(runtime, stateDir, ['list', '--format', 'json']).catch(() => undefined);
   if (listed?.code === 0) {
     try {
