@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
+import { TsbuildError } from '@tsbuild/errors';
 import { mountsUnder, unmount, type LayerSource, type SnapshotStore } from '@tsbuild/snapshot';
 
 /** A root file system mounted for one step: writes land in `upper`, `merged` is what the step sees. */
@@ -40,6 +41,9 @@ export class Workspace {
       await snapshots.mountChain(layers, dirs);
     } catch (error) {
       rmSync(base, { recursive: true, force: true });
+      if (process.getuid?.() !== 0) {
+        throw new TsbuildError('NOT_ROOT', 'building needs root: tsbuild mounts overlayfs and starts runc containers; run it as root (sudo tsbuild …)', { cause: error });
+      }
       throw error;
     }
     let released = false;
