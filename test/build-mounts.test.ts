@@ -89,3 +89,23 @@ RUN --mount=type=bind,from=tools,source=/tool.sh,target=/mnt/tool.sh --mount=typ
     expect(image.layers.at(-1)!.map((e) => e.name)).toEqual(['result']);
   });
 });
+
+describe('RUN --mount=type=ssh', () => {
+  it('forwards the agent socket given with --ssh and names it in SSH_AUTH_SOCK', async () => {
+    const { createServer } = await import('node:net');
+    const socketDir = t.contextDir({});
+    const socket = join(socketDir, 'agent.sock');
+    const server = createServer((connection) => connection.end('agent says hi\n'));
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const result = await t.build('FROM busybox\nRUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /agent-path\n', {}, { sshSockets: { default: socket } });
+      const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+      expect(image.layers.at(-1)!.find((e) => e.name === 'agent-path')?.content).toBe('/run/buildkit/ssh_agent.0\n');
+      expect(image.layers.at(-1)!.map((e) => e.name).filter((n) => n.startsWith('run/'))).toEqual([]);
+    } finally {
+      server.close();
+    }
+    const missing = await t.buildError('FROM busybox\nRUN --mount=type=ssh true\n', {}, { sshSockets: {} });
+    expect([missing.code, missing.location?.line]).toEqual(['SSH_NOT_FOUND', 2]);
+  });
+});

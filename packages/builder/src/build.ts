@@ -67,6 +67,8 @@ export interface BuildOptions {
   runtime?: RuntimeName;
   extraHosts?: ExtraHost[];
   secrets?: Record<string, string>;
+  /** `--ssh ID=SOCKET`: SSH agent sockets for RUN --mount=type=ssh. */
+  sshSockets?: Record<string, string>;
   /** Clamp file times and image dates (SOURCE_DATE_EPOCH), for reproducible images. */
   sourceDateEpoch?: number;
   compressionLevel?: number;
@@ -263,7 +265,7 @@ class Build {
     }
     this.emit({ type: 'step-started', step: step.id, name, location: step.location, time: started });
     try {
-      const { layer, cached, created } = await this.filesystemStep(step, state);
+      const { layer, cached, created, key } = await this.filesystemStep(step, state);
       if (cached) this.cachedSteps++;
       else this.executedSteps++;
       const layers = layer ? [...state.layers, layer] : state.layers;
@@ -271,7 +273,7 @@ class Build {
       if (i.kind === 'WORKDIR') config = applyMetadata(config, { kind: 'WORKDIR', path: workdirOf(step) }, context);
       config = this.withHistory(config, step, context, layer !== undefined, created);
       const done = Date.now();
-      if (cached) this.emit({ type: 'step-cached', step: step.id, name, time: done });
+      if (cached) this.emit({ type: 'step-cached', step: step.id, name, key, time: done });
       else this.emit({ type: 'step-done', step: step.id, name, seconds: (done - started) / 1000, ...(layer ? { layerBytes: layer.blob.size } : {}), time: done });
       return { layers, config, created };
     } catch (error) {
@@ -296,7 +298,7 @@ class Build {
   }
 
   /** A step that changes files: from the cache when its key is known, else run on a fresh upper. */
-  private async filesystemStep(step: Step, state: ImageState): Promise<{ layer?: ChainLayer; cached: boolean; created: string }> {
+  private async filesystemStep(step: Step, state: ImageState): Promise<{ layer?: ChainLayer; cached: boolean; created: string; key: string }> {
     const parent = chainIds(state.layers.map((l) => l.diffId)).at(-1) ?? 'scratch';
     const inputs = await this.stepInputs(step);
     const key = stepCacheKey({
@@ -316,12 +318,12 @@ class Build {
       const hit = (await this.cache.get(key)) ?? (await this.fromImported(key));
       if (hit) {
         this.used.push({ stage, key, record: hit });
-        return { ...(hit.diffId ? { layer: builtLayer(hit) } : {}), cached: true, created: this.stepTime(hit) };
+        return { ...(hit.diffId ? { layer: builtLayer(hit) } : {}), cached: true, created: this.stepTime(hit), key };
       }
     }
     const fromBase = this.baseChains.get(String(stage)) === parent;
     const reason = noCache ? '--no-cache' : explainMiss(previous, trail, fromBase ? 'base' : 'step');
-    this.emit({ type: 'step-miss', step: step.id, reason, time: Date.now() });
+    this.emit({ type: 'step-miss', step: step.id, reason, key, time: Date.now() });
     const root = await this.workspace.mount(this.snapshots, this.layerSources(state.layers));
     const sources: MountedRoot[] = [];
     let record: CachedStep;
@@ -334,7 +336,7 @@ class Build {
     }
     await this.cache.put(key, record);
     this.used.push({ stage, key, record });
-    return { ...(record.diffId ? { layer: builtLayer(record) } : {}), cached: false, created: this.stepTime(record) };
+    return { ...(record.diffId ? { layer: builtLayer(record) } : {}), cached: false, created: this.stepTime(record), key };
   }
 
   private noCacheFor(stage: number): boolean {
@@ -378,6 +380,7 @@ class Build {
           contextDir: this.buildContext().root,
           rootOf: (mount) => this.mountedSource(mount.from!, sources),
           secrets: this.options.secrets ?? {},
+          sshSockets: this.options.sshSockets ?? {},
           cacheDir: (id) => cacheMountDir(this.options.root, id),
         });
         await runCommand(step, root, extra, {

@@ -7,9 +7,9 @@ import type { SourceLocation } from '@tsbuild/errors';
 export type BuildEvent =
   | { type: 'step-started'; step: string; name: string; location: SourceLocation; time: number }
   | { type: 'step-log'; step: string; stream: 'stdout' | 'stderr'; line: string; time: number }
-  | { type: 'step-cached'; step: string; name: string; time: number }
+  | { type: 'step-cached'; step: string; name: string; key?: string; time: number }
   /** A filesystem step will run: why the cache did not have it (`file src/app.js changed`, `build arg V changed`). */
-  | { type: 'step-miss'; step: string; reason: string; time: number }
+  | { type: 'step-miss'; step: string; reason: string; key: string; time: number }
   | { type: 'step-done'; step: string; name: string; seconds: number; layerBytes?: number; time: number }
   | { type: 'step-error'; step: string; name: string; message: string; location: SourceLocation; time: number }
   | { type: 'image-pulled'; ref: string; digest: string; time: number }

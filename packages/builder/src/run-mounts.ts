@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { TsbuildError, type SourceLocation } from '@tsbuild/errors';
@@ -14,6 +14,8 @@ export interface MountSources {
   rootOf(mount: RunMount): Promise<string>;
   /** `--secret id=ID,src=PATH` given on the command line. */
   secrets: Record<string, string>;
+  /** `--ssh ID=SOCKET`: agent sockets by id. */
+  sshSockets: Record<string, string>;
   /** Host directory of a cache mount. */
   cacheDir(id: string): string;
 }
@@ -22,6 +24,7 @@ export interface MountSources {
 export async function containerMounts(step: Step, mounts: RunMount[], sources: MountSources): Promise<{ mounts: ContainerMount[]; env: string[] }> {
   const result: ContainerMount[] = [];
   const env: string[] = [];
+  let sshCount = 0;
   for (const mount of mounts) {
     const target = mount.target === undefined ? undefined : path.posix.resolve(step.state.workdir, mount.target);
     switch (mount.type) {
@@ -30,7 +33,12 @@ export async function containerMounts(step: Step, mounts: RunMount[], sources: M
         break;
       case 'cache': {
         const dir = sources.cacheDir(mount.id ?? required(target, mount, step.location));
-        mkdirSync(dir, { recursive: true });
+        if (!existsSync(dir)) {
+          // A new cache directory gets the mount's mode and owner (BuildKit: 0755, root).
+          mkdirSync(dir, { recursive: true });
+          chmodSync(dir, mount.mode ?? 0o755);
+          chownSync(dir, mount.uid ?? 0, mount.gid ?? 0);
+        }
         result.push({ type: 'bind', source: dir, target: required(target, mount, step.location), readonly: mount.readonly ?? false });
         break;
       }
@@ -55,8 +63,19 @@ export async function containerMounts(step: Step, mounts: RunMount[], sources: M
         result.push({ type: 'bind', source: file, target: target ?? `/run/secrets/${id}`, readonly: true });
         break;
       }
-      case 'ssh':
-        throw new TsbuildError('UNSUPPORTED_MOUNT', 'RUN --mount=type=ssh is not supported by tsbuild yet', { location: step.location });
+      case 'ssh': {
+        // The agent socket given with --ssh ID[=SOCKET], at BuildKit's default place, named by SSH_AUTH_SOCK.
+        const id = mount.id ?? 'default';
+        const socket = sources.sshSockets[id];
+        if (socket === undefined) {
+          if (mount.required === false) break;
+          throw new TsbuildError('SSH_NOT_FOUND', `no SSH agent for RUN --mount=type=ssh,id=${id}: pass --ssh ${id} (with SSH_AUTH_SOCK set) or --ssh ${id}=SOCKET`, { location: step.location });
+        }
+        const sshTarget = target ?? `/run/buildkit/ssh_agent.${sshCount++}`;
+        result.push({ type: 'bind', source: socket, target: sshTarget, readonly: true });
+        env.push(`SSH_AUTH_SOCK=${sshTarget}`);
+        break;
+      }
     }
   }
   return { mounts: result, env };

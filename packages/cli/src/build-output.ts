@@ -13,7 +13,8 @@ const TYPES = new Set(['oci', 'docker', 'oci-layout', 'local']);
 
 /** docker buildx `--output`: `type=T,dest=PATH`, or a bare path meaning an OCI archive. */
 export function parseOutputs(specs: string[] | undefined): BuildOutput[] {
-  return (specs ?? []).map((spec) => {
+  // type=image is the local store every build writes (push=true is --push): nothing more to export.
+  return (specs ?? []).filter((spec) => !/(^|,)type=image(,|$)/.test(spec)).map((spec) => {
     if (!spec.includes('=')) return { type: 'oci', dest: spec };
     const fields = new Map(spec.split(',').map((kv) => {
       const eq = kv.indexOf('=');

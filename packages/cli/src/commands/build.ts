@@ -31,6 +31,7 @@ const BUILD_FLAGS = {
   progress: { type: 'string', default: 'auto' },
   iidfile: { type: 'string' },
   secret: { type: 'string', multiple: true },
+  ssh: { type: 'string', multiple: true },
   'add-host': { type: 'string', multiple: true },
   runtime: { type: 'string', default: 'runc' },
   format: { type: 'string', default: 'oci' },
@@ -42,6 +43,7 @@ const BUILD_FLAGS = {
   'cache-from': { type: 'string', multiple: true },
   'cache-to': { type: 'string' },
   'no-cache-filter': { type: 'string', multiple: true },
+  'debug-cache': { type: 'boolean' },
 } as const;
 
 export const buildCommand: Command = {
@@ -59,6 +61,7 @@ Options:
       --build-arg K[=V]      Set a build arg (value from the environment when "=V" is omitted)
       --no-cache             Run every step even when the cache has it
       --no-cache-filter STAGE  Run this stage's steps without the cache (repeatable, or a,b)
+      --debug-cache          Print each step's cache key (plain progress)
       --cache-to type=registry,ref=R[,mode=min|max] | type=local,dest=DIR
                              Export the step results (and layers) for other machines
       --cache-from type=registry,ref=R | type=local,src=DIR
@@ -66,7 +69,8 @@ Options:
       --pull                 Ask the registry for base images even when they are here
       --push                 Push every --tag to its registry after the build
   -o, --output SPEC          Also write the image: type=oci,dest=FILE | type=docker,dest=FILE |
-                             type=oci-layout,dest=DIR (or just a FILE path, as OCI archive)
+                             type=oci-layout,dest=DIR | type=local,dest=DIR (its files) |
+                             type=image[,push=true] (the default: the local store) | a FILE path
       --progress MODE        auto | tty | plain | rawjson | quiet (auto: live view on a terminal,
                              plain lines in CI or when stderr is not a terminal)
   -q, --quiet                Print only the image digest
@@ -76,6 +80,7 @@ Options:
       --platform P           The platform to build for; only this machine's is supported
       --network host|none    RUN's network unless RUN --network says (default host)
       --secret id=ID,src=PATH|env=VAR  A secret for RUN --mount=type=secret (never stored anywhere)
+      --ssh ID[=SOCKET]      Forward an SSH agent to RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)
       --add-host HOST:IP     Add a line to /etc/hosts of every RUN
       --runtime runc|crun    OCI runtime (default runc)
       --format oci|docker    Manifest and config media types (default oci)
@@ -91,7 +96,7 @@ Examples:
       throw new TsbuildError('USAGE', `build: expected one build context, got ${positionals.length}. See 'tsbuild build --help'.`, { kind: 'usage' });
     }
     const tags = ((values.tag as string[] | undefined) ?? []).map((t) => parseTag(t));
-    const push = values.push === true;
+    const push = values.push === true || outputsPush(values.output as string[] | undefined);
     if (push && tags.length === 0) throw new TsbuildError('USAGE', 'build: --push needs at least one --tag', { kind: 'usage' });
     const runtime = values.runtime as string;
     if (runtime !== 'runc' && runtime !== 'crun') throw new TsbuildError('USAGE', `build: --runtime must be runc or crun, not "${runtime}"`, { kind: 'usage' });
@@ -113,7 +118,7 @@ Examples:
       insecure: values['insecure-registry'] as string[] | undefined,
       onProgress: blobReporter(quiet),
     });
-    const progress = selectProgress(values.progress as string, quiet);
+    const progress = selectProgress(values.progress as string, quiet, { debugCache: values['debug-cache'] === true });
 
     const result = await withInterrupts((signal) =>
       build({
@@ -130,6 +135,7 @@ Examples:
         runtime: runtime as RuntimeName,
         extraHosts: ((values['add-host'] as string[] | undefined) ?? []).map(parseExtraHost),
         secrets: parseSecrets(values.secret as string[] | undefined),
+        sshSockets: parseSsh(values.ssh as string[] | undefined),
         ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
         format,
         labels: keyValues(values.label as string[] | undefined, '--label'),
@@ -173,6 +179,11 @@ Examples:
   },
 };
 
+/** `-o type=image,push=true` is `--push`, as in buildx. */
+function outputsPush(specs: string[] | undefined): boolean {
+  return (specs ?? []).some((spec) => /(^|,)type=image(,|$)/.test(spec) && /(^|,)push=true(,|$)/.test(spec));
+}
+
 function checkPlatform(platform: string | undefined): void {
   if (platform === undefined) return;
   const host = formatPlatform(hostPlatform());
@@ -214,6 +225,19 @@ function parseSecrets(specs: string[] | undefined): Record<string, string> {
     secrets[id] = secretFile(id, value);
   }
   return secrets;
+}
+
+/** `--ssh default` (the agent of $SSH_AUTH_SOCK) or `--ssh ID=SOCKET`. */
+function parseSsh(specs: string[] | undefined): Record<string, string> {
+  const sockets: Record<string, string> = {};
+  for (const spec of specs ?? []) {
+    const eq = spec.indexOf('=');
+    const id = eq < 0 ? spec : spec.slice(0, eq);
+    const socket = eq < 0 ? process.env.SSH_AUTH_SOCK : spec.slice(eq + 1);
+    if (!id || !socket) throw new TsbuildError('USAGE', `build: --ssh ${spec}: give ID=SOCKET, or set SSH_AUTH_SOCK for --ssh ${id || 'default'}`, { kind: 'usage' });
+    sockets[id] = resolve(socket);
+  }
+  return sockets;
 }
 
 function secretFile(id: string, value: string): string {

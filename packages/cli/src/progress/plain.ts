@@ -8,7 +8,7 @@ import { err } from '../output.js';
  * step number and the seconds since it started, then DONE or CACHED. Fit for CI logs; in GitHub
  * Actions each step is a collapsible group and a failure an annotation on its line.
  */
-export function plainProgress(): (event: BuildEvent) => void {
+export function plainProgress(options: { debugCache?: boolean } = {}): (event: BuildEvent) => void {
   const githubActions = process.env.GITHUB_ACTIONS === 'true';
   const numbers = new Map<string, number>();
   const started = new Map<string, number>();
@@ -34,8 +34,10 @@ export function plainProgress(): (event: BuildEvent) => void {
       }
       case 'step-miss':
         err(`#${numberOf(event.step)} cache miss: ${event.reason}`);
+        if (options.debugCache) err(`#${numberOf(event.step)} cache key ${event.key}`);
         break;
       case 'step-cached':
+        if (options.debugCache && event.key) err(`#${numberOf(event.step)} cache key ${event.key}`);
         err(`#${numberOf(event.step)} CACHED`);
         if (githubActions) err('::endgroup::');
         break;

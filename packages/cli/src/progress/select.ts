@@ -14,18 +14,19 @@ export interface Progress {
 const MODES = ['auto', 'tty', 'plain', 'rawjson', 'quiet'];
 
 /** `auto` is the live view on a terminal, plain lines in CI (`CI=true`) or when stderr is not a TTY. */
-export function selectProgress(mode: string, quiet: boolean): Progress {
+export function selectProgress(mode: string, quiet: boolean, options: { debugCache?: boolean } = {}): Progress {
   if (!MODES.includes(mode)) {
     throw new TsbuildError('USAGE', `build: --progress must be one of ${MODES.join(', ')}, not "${mode}"`, { kind: 'usage' });
   }
   if (quiet || mode === 'quiet') return { onEvent: () => undefined, stop: () => undefined };
   if (mode === 'rawjson') return { onEvent: rawJsonProgress(), stop: () => undefined };
-  const tty = mode === 'tty' || (mode === 'auto' && process.stderr.isTTY === true && !isCi());
+  // --debug-cache wants the keys, which the plain log prints.
+  const tty = !options.debugCache && (mode === 'tty' || (mode === 'auto' && process.stderr.isTTY === true && !isCi()));
   if (tty) {
     const view = new TtyProgress();
     return { onEvent: view.onEvent, stop: () => view.stop() };
   }
-  return { onEvent: plainProgress(), stop: () => undefined };
+  return { onEvent: plainProgress(options), stop: () => undefined };
 }
 
 function isCi(): boolean {
