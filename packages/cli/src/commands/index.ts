@@ -9,6 +9,7 @@ import { buildCommand } from './build.js';
 import { runCommand } from './run.js';
 import { historyCommand } from './history.js';
 import { checkCommand } from './check.js';
+import { lintCommand } from './lint.js';
 import { duCommand } from './du.js';
 import { pruneCommand } from './prune.js';
 import { pullCommand } from './pull.js';
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   duCommand,
   pruneCommand,
   checkCommand,
+  lintCommand,
   versionCommand,
   imagesCommand,
   tagCommand,

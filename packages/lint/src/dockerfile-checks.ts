@@ -1,0 +1,219 @@
+import { parseDockerfile, platformArgs, hostPlatform, type RawInstruction } from '@tsbuild/frontend';
+
+import type { Finding } from './finding.js';
+import { ruleInfo } from './rules.js';
+import { findSecrets, looksLikeSecretName } from './secrets.js';
+import { secretFilesCopied } from './secret-files.js';
+import { suppressed } from './suppress.js';
+
+export interface DockerfileInput {
+  text: string;
+  /** The path shown in findings. */
+  file: string;
+  /** The build context: COPY/ADD of secret files is judged by what it really holds. */
+  contextDir?: string;
+  /** The Dockerfile's host path (for `<Dockerfile>.dockerignore`). */
+  dockerfilePath?: string;
+}
+
+interface Stage {
+  from: RawInstruction;
+  name?: string;
+  body: RawInstruction[];
+}
+
+type Report = (rule: string, raw: Pick<RawInstruction, 'range'>, message: string) => void;
+
+/** The Dockerfile checks: BuildKit's build checks, secret leaks, and hadolint-style practice rules. */
+export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]> {
+  const parsed = parseDockerfile(input.text, input.file);
+  const findings: Finding[] = [];
+  const report: Report = (rule, raw, message) => {
+    const info = ruleInfo(rule);
+    findings.push({ rule, category: info.category, severity: info.severity, message, file: input.file, line: raw.range.start });
+  };
+  for (const warning of parsed.warnings) {
+    if (warning.code === 'NoEmptyContinuation' && warning.location) report('NoEmptyContinuation', { range: { start: warning.location.line, end: warning.location.line } }, warning.message);
+  }
+  const { globalArgs, stages } = splitStages(parsed.instructions);
+  checkCasing(parsed.instructions, report);
+  checkStages(stages, globalArgs, report);
+  for (const stage of stages) checkStageBody(stage, report);
+  await checkSecrets(parsed.instructions, report);
+  checkFinalUser(stages.at(-1), report);
+  if (input.contextDir) {
+    for (const found of secretFilesCopied(parsed.instructions, input.contextDir, input.dockerfilePath)) {
+      report('SecretFileCopied', found.instruction, `${found.instruction.keyword} copies the secret file "${found.path}" (${found.kind}) into the image`);
+    }
+  }
+  return findings.filter((f) => !suppressed(f, input.text, parsed.directives.check));
+}
+
+function splitStages(instructions: RawInstruction[]): { globalArgs: Set<string>; stages: Stage[] } {
+  const globalArgs = new Set<string>();
+  const stages: Stage[] = [];
+  for (const raw of instructions) {
+    if (raw.keyword === 'FROM') stages.push({ from: raw, ...(raw.args[2] ? { name: raw.args[2] } : {}), body: [] });
+    else if (stages.length > 0) stages.at(-1)!.body.push(raw);
+    else if (raw.keyword === 'ARG') for (const word of raw.args) globalArgs.add(word.split('=')[0]!);
+  }
+  return { globalArgs, stages };
+}
+
+function checkCasing(instructions: RawInstruction[], report: Report): void {
+  const all = instructions.flatMap((raw) => (raw.onbuild ? [raw, raw.onbuild] : [raw]));
+  const upper = all.filter((r) => r.writtenKeyword === r.writtenKeyword.toUpperCase()).length;
+  const lower = all.filter((r) => r.writtenKeyword === r.writtenKeyword.toLowerCase()).length;
+  const majority = upper >= lower ? 'uppercase' : 'lowercase';
+  for (const raw of all) {
+    const matches = majority === 'uppercase' ? raw.writtenKeyword === raw.writtenKeyword.toUpperCase() : raw.writtenKeyword === raw.writtenKeyword.toLowerCase();
+    if (!matches) report('ConsistentInstructionCasing', raw, `Command '${raw.writtenKeyword}' should match the case of the command majority (${majority})`);
+  }
+}
+
+const RESERVED_STAGE_NAMES = new Set(['scratch', 'context']);
+
+function checkStages(stages: Stage[], globalArgs: Set<string>, report: Report): void {
+  const seen = new Set<string>();
+  const known = new Set([...globalArgs, ...platformArgs(hostPlatform()).keys()]);
+  const names = new Set(stages.flatMap((s) => (s.name ? [s.name.toLowerCase()] : [])));
+  for (const { from, name } of stages) {
+    const [image = '', as] = from.args;
+    if (as !== undefined) {
+      const fromUpper = from.writtenKeyword === from.writtenKeyword.toUpperCase();
+      if (fromUpper ? as !== as.toUpperCase() : as !== as.toLowerCase()) report('FromAsCasing', from, "'as' and 'FROM' keywords' casing do not match");
+    }
+    if (name !== undefined) {
+      if (name !== name.toLowerCase()) report('StageNameCasing', from, `Stage name '${name}' should be lowercase`);
+      if (RESERVED_STAGE_NAMES.has(name.toLowerCase())) report('ReservedStageName', from, `Stage name should not use the same name as reserved stage '${name.toLowerCase()}'`);
+      if (seen.has(name.toLowerCase())) report('DuplicateStageName', from, `Duplicate stage name '${name.toLowerCase()}', stage names should be unique`);
+      seen.add(name.toLowerCase());
+    }
+    for (const variable of variablesIn(image)) {
+      if (!known.has(variable)) report('UndefinedArgInFrom', from, `FROM argument '${variable}' is not declared`);
+    }
+    const platform = from.flags.find((f) => f.startsWith('--platform='))?.slice('--platform='.length);
+    if (platform !== undefined) {
+      if (/^\$\{?TARGETPLATFORM\}?$/.test(platform)) report('RedundantTargetPlatform', from, 'Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior');
+      else if (!platform.includes('$')) report('FromPlatformFlagConstDisallowed', from, `FROM --platform flag should not use constant value "${platform}"`);
+    }
+    const isStage = names.has(image.toLowerCase());
+    if (!isStage && image.toLowerCase() !== 'scratch' && !image.includes('$') && !image.includes('@')) {
+      const lastPart = image.split('/').pop() ?? image;
+      if (!lastPart.includes(':')) report('UntaggedBaseImage', from, `Base image '${image}' has no tag: pin a version`);
+      else if (lastPart.endsWith(':latest')) report('UntaggedBaseImage', from, `Base image '${image}' uses the moving tag 'latest': pin a version`);
+    }
+  }
+}
+
+function variablesIn(text: string): string[] {
+  return [...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+}
+
+const SINGLE_PER_STAGE = ['CMD', 'ENTRYPOINT', 'HEALTHCHECK'];
+
+function checkStageBody(stage: Stage, report: Report): void {
+  let absoluteWorkdir = false;
+  for (const keyword of SINGLE_PER_STAGE) {
+    const all = stage.body.filter((raw) => raw.keyword === keyword);
+    for (const raw of all.slice(0, -1)) {
+      report('MultipleInstructionsDisallowed', raw, `Multiple ${keyword} instructions should not be used in the same stage because only the last one will be used`);
+    }
+  }
+  for (const raw of stage.body) {
+    switch (raw.keyword) {
+      case 'CMD':
+      case 'ENTRYPOINT':
+        if (!raw.json && raw.args.length > 0) report('JSONArgsRecommended', raw, `JSON arguments recommended for ${raw.keyword} to prevent unintended behavior related to OS signals`);
+        break;
+      case 'MAINTAINER':
+        report('MaintainerDeprecated', raw, 'Maintainer instruction is deprecated in favor of using label');
+        break;
+      case 'ENV':
+      case 'LABEL':
+        if (raw.args[2] === '') report('LegacyKeyValueFormat', raw, `"${raw.keyword} key=value" should be used instead of legacy "${raw.keyword} key value" format`);
+        break;
+      case 'WORKDIR': {
+        const path = raw.args[0] ?? '';
+        if (path.startsWith('/') || path.startsWith('$')) absoluteWorkdir = true;
+        else if (!absoluteWorkdir) report('WorkdirRelativePath', raw, `Relative workdir "${path}" can have unexpected results if the base image changes`);
+        break;
+      }
+      case 'EXPOSE':
+        for (const port of raw.args) {
+          if (port.includes(':')) report('ExposeInvalidFormat', raw, `EXPOSE instruction should not define an IP address or host-port mapping, found '${port}'`);
+          const proto = port.split('/')[1];
+          if (proto && proto !== proto.toLowerCase()) report('ExposeProtoCasing', raw, `Defined protocol '${port}' in EXPOSE instruction should be lowercase`);
+        }
+        break;
+      case 'RUN':
+        checkRun(raw, report);
+        break;
+      case 'ADD':
+        for (const source of raw.args.slice(0, -1)) {
+          if (!/^[a-z]+:\/\//i.test(source) && !/\.(tar|tgz|tbz2?|txz|gz|bz2|xz|zst)$/i.test(source)) {
+            report('AddInsteadOfCopy', raw, `ADD of '${source}', which is not an archive or a URL: use COPY`);
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function checkRun(raw: RawInstruction, report: Report): void {
+  const script = [raw.args.join(' '), ...raw.heredocs.map((h) => h.content)].join('\n');
+  if (/apt-get\s+(-\S+\s+)*install/.test(script)) {
+    if (!/rm\s+-[a-z]*r[a-z]*f?\s+\/var\/lib\/apt\/lists/.test(script)) report('AptNoCleanup', raw, 'apt-get install without rm -rf /var/lib/apt/lists/* in the same RUN');
+    if (!script.includes('--no-install-recommends')) report('AptNoInstallRecommends', raw, 'apt-get install without --no-install-recommends');
+  }
+  if (/apk\s+(-\S+\s+)*add\b/.test(script) && !script.includes('--no-cache')) report('ApkNoCache', raw, 'apk add without --no-cache');
+  if (/(^|&&|;|\n)\s*cd\s+\S/.test(script)) report('CdInsteadOfWorkdir', raw, 'RUN cd …: use WORKDIR to change the directory of later instructions');
+  if (/\b(curl|wget)\b[^|\n]*\|\s*(sudo\s+)?(ba|z|da)?sh\b/.test(script)) {
+    const failsOnError = /\bcurl\b[^|\n]*\s(-[a-zA-Z]*f[a-zA-Z]*|--fail)\b/.test(script) || /pipefail/.test(script);
+    if (!failsOnError) report('CurlPipeShell', raw, 'a download piped into a shell without curl -f or set -o pipefail');
+  }
+}
+
+async function checkSecrets(instructions: RawInstruction[], report: Report): Promise<void> {
+  for (const raw of instructions) {
+    if (raw.keyword === 'ARG' || raw.keyword === 'ENV') {
+      for (const [name, value] of namedValues(raw)) {
+        const found = value === undefined ? [] : await findSecrets(`${name}=${value}`);
+        if (found.length > 0) report('SecretValueInArgOrEnv', raw, `${raw.keyword} ${name} holds a ${found[0]!.kind}`);
+        else if (looksLikeSecretName(name) && !looksLikeReference(value)) report('SecretsUsedInArgOrEnv', raw, `Do not use ARG or ENV instructions for sensitive data (${raw.keyword} "${name}")`);
+      }
+    }
+    if (raw.keyword === 'RUN') {
+      const found = await findSecrets([raw.args.join(' '), ...raw.heredocs.map((h) => h.content)].join('\n'));
+      if (found.length > 0) report('SecretInRunCommand', raw, `RUN command holds a ${found[0]!.kind}, which lands in the image history`);
+    }
+  }
+}
+
+/** A value that names where a secret is (a path, a variable) rather than being one. */
+function looksLikeReference(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && (/^(\/|\.\/|~\/|\$)/.test(value) || /^(https?|file):\/\//.test(value));
+}
+
+function namedValues(raw: RawInstruction): Array<[string, string | undefined]> {
+  if (raw.keyword === 'ARG') {
+    return raw.args.map((word) => {
+      const eq = word.indexOf('=');
+      return eq < 0 ? [word, undefined] : [word.slice(0, eq), unquote(word.slice(eq + 1))];
+    });
+  }
+  const pairs: Array<[string, string | undefined]> = [];
+  for (let i = 0; i + 1 < raw.args.length; i += 3) pairs.push([raw.args[i]!, unquote(raw.args[i + 1]!)]);
+  return pairs;
+}
+
+function unquote(value: string): string {
+  return value.replace(/^(["'])([\s\S]*)\1$/, '$2');
+}
+
+function checkFinalUser(stage: Stage | undefined, report: Report): void {
+  const user = stage?.body.filter((raw) => raw.keyword === 'USER').at(-1);
+  if (user && /^(root|0)(:.*)?$/.test(user.args[0] ?? '')) report('UserRootLast', user, `The image runs as ${user.args[0]}: switch to a user that is not root at the end`);
+}
