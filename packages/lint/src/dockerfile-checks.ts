@@ -46,7 +46,8 @@ export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]>
       report('SecretFileCopied', found.instruction, `${found.instruction.keyword} copies the secret file "${found.path}" (${found.kind}) into the image`);
     }
   }
-  return findings.filter((f) => !suppressed(f, input.text, parsed.directives.check));
+  // In Dockerfile order (stable: rules of one line keep the order they ran in).
+  return findings.filter((f) => !suppressed(f, input.text, parsed.directives.check)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
 function splitStages(instructions: RawInstruction[]): { globalArgs: Set<string>; stages: Stage[] } {
