@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lintDockerfile, toGithubCommands, toSarif, RULES, type Finding } from '@tsbuild/lint';
 
-import { corpusDir, listFiles } from '../../../test/support/paths.js';
+import { corpusDir, listFiles, repoRoot } from '../../../test/support/paths.js';
 
 async function lint(text: string, contextFiles?: Record<string, string>): Promise<Array<[string, number | undefined]>> {
   return (await findings(text, contextFiles)).map((f) => [f.rule, f.line]);
@@ -160,4 +160,19 @@ describe('the shared corpus', () => {
     process.stdout.write(`lint over ${files.length} corpus Dockerfiles: ${JSON.stringify(Object.fromEntries([...perRule].sort()))}\n`);
     expect(files.length).toBeGreaterThan(70);
   });
+});
+
+describe("Microsoft's SARIF validator", () => {
+  it('accepts our SARIF with no error', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const found = await findings(`FROM ubuntu as Build\nARG API_TOKEN\nENV GITHUB=${GITHUB_TOKEN}\nCMD echo\n`);
+    const dir = mkdtempSync(join(tmpdir(), 'tsbuild-sarif-'));
+    dirs.push(dir);
+    const file = join(dir, 'lint.sarif');
+    writeFileSync(file, JSON.stringify(toSarif(found, '0.1.0'), null, 2));
+    const bin = join(repoRoot, 'node_modules', '.bin', 'sarif-multitool');
+    const output = execFileSync(bin, ['validate', file], { encoding: 'utf8' });
+    expect(output).toContain('Analysis completed successfully');
+    expect(output.split('\n').filter((line) => /: error /.test(line))).toEqual([]);
+  }, 120_000);
 });
