@@ -76,3 +76,19 @@ describe('tsbuild lint --image through the CLI', () => {
     expect(sarif.runs[0].results.map((r: { ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }> }) => [r.ruleId, r.locations[0]!.physicalLocation.region.startLine])).toEqual([['SecretInLayer', 2]]);
   });
 });
+
+describe('tsbuild build --lint', () => {
+  it('lints before, scans after, and keeps an image with a secret from being tagged', async () => {
+    const context = t.contextDir({ Dockerfile: 'FROM busybox\nCOPY .env /app/.env\nRUN rm /app/.env\n', '.env': `GITHUB_TOKEN=${GITHUB_TOKEN}\n` });
+    const result = await new Promise<{ status: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [join(repoRoot, 'packages/cli/bin/tsbuild.js'), 'build', '--lint', '-t', 'linted:latest', context], { env: { ...process.env, TSBUILD_ROOT: t.root, CI: 'true' } }, (error, _stdout, stderr) =>
+        resolve({ status: error ? Number(error.code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/lint: .*Dockerfile:2: error SecretFileCopied: COPY copies the secret file ".env"/);
+    expect(result.stderr).toMatch(/lint: .*Dockerfile:2: error SecretInLayer: \/app\/.env in layer 1/);
+    expect(result.stderr).toMatch(/error: lint found 2 finding\(s\) at --lint=error or worse; the image was built \(sha256:[0-9a-f]{64}\) but is not tagged or pushed/);
+    expect(await t.registry.images.resolve('linted:latest')).toBeUndefined();
+  });
+});

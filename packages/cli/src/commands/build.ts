@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 
 import { build, type BuildEvent } from '@tsbuild/builder';
 import { parseCacheRef } from '@tsbuild/cache';
+import { lintDockerfile, scanImage } from '@tsbuild/lint';
 import { TsbuildError, formatLocation } from '@tsbuild/errors';
 import { parseExtraHost, type RuntimeName } from '@tsbuild/executor';
 import { defaultRoot, formatPlatform, hostPlatform, parseReference } from '@tsbuild/oci';
@@ -14,6 +15,7 @@ import type { Command } from '../command.js';
 import { readDockerfileInput } from '../dockerfile-input.js';
 import { err, out } from '../output.js';
 import { selectProgress } from '../progress/select.js';
+import { formatFindingsText } from '../format/lint-text.js';
 import { blobReporter, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP } from './pull.js';
 import { exportImage, parseOutputs } from '../build-output.js';
 import { withInterrupts } from '../interrupts.js';
@@ -44,6 +46,7 @@ const BUILD_FLAGS = {
   'cache-to': { type: 'string' },
   'no-cache-filter': { type: 'string', multiple: true },
   'debug-cache': { type: 'boolean' },
+  'lint-level': { type: 'string' },
 } as const;
 
 export const buildCommand: Command = {
@@ -62,6 +65,8 @@ Options:
       --no-cache             Run every step even when the cache has it
       --no-cache-filter STAGE  Run this stage's steps without the cache (repeatable, or a,b)
       --debug-cache          Print each step's cache key (plain progress)
+      --lint[=error|warning] Lint the Dockerfile before and scan the image after the build; findings
+                             this severe stop the image from being tagged or pushed
       --cache-to type=registry,ref=R[,mode=min|max] | type=local,dest=DIR
                              Export the step results (and layers) for other machines
       --cache-from type=registry,ref=R | type=local,src=DIR
@@ -91,7 +96,11 @@ Examples:
   tsbuild -t registry.local/hello --push .
   tsbuild build -f docker/Dockerfile.prod --target runtime --build-arg VERSION=1.2 .`,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs('build', argv, BUILD_FLAGS);
+    const { values, positionals } = parseCommandArgs('build', withLintLevel(argv), BUILD_FLAGS);
+    const lintLevel = values['lint-level'] as string | undefined;
+    if (lintLevel !== undefined && lintLevel !== 'error' && lintLevel !== 'warning') {
+      throw new TsbuildError('USAGE', `build: --lint takes error or warning, not "${lintLevel}"`, { kind: 'usage' });
+    }
     if (positionals.length > 1) {
       throw new TsbuildError('USAGE', `build: expected one build context, got ${positionals.length}. See 'tsbuild build --help'.`, { kind: 'usage' });
     }
@@ -118,6 +127,7 @@ Examples:
       insecure: values['insecure-registry'] as string[] | undefined,
       onProgress: blobReporter(quiet),
     });
+    const lintFindings = lintLevel ? await lintDockerfile({ text: input.text, file: input.file, contextDir: input.context }) : [];
     const progress = selectProgress(values.progress as string, quiet, { debugCache: values['debug-cache'] === true });
 
     const result = await withInterrupts((signal) =>
@@ -148,6 +158,15 @@ Examples:
       }).finally(() => progress.stop()),
     );
     for (const w of result.plan.warnings) err(`warning: ${w.location ? `${formatLocation(w.location)}: ` : ''}${w.message}`);
+    if (lintLevel) {
+      const scan = await scanImage(client.store, result.image.descriptor);
+      lintFindings.push(...scan.findings);
+      for (const line of formatFindingsText(lintFindings)) err(`lint: ${line}`);
+      const failing = lintFindings.filter((f) => f.severity === 'error' || (lintLevel === 'warning' && f.severity === 'warning'));
+      if (failing.length > 0) {
+        throw new TsbuildError('LINT_FAILED', `lint found ${failing.length} finding(s) at --lint=${lintLevel} or worse; the image was built (${result.image.descriptor.digest}) but is not tagged or pushed`);
+      }
+    }
     const digest = result.image.descriptor.digest;
     if (!quiet) err(`writing image ${digest} done (${result.executedSteps} steps run, ${result.cachedSteps} cached)`);
     for (const tag of tags) {
@@ -182,6 +201,11 @@ Examples:
 /** `-o type=image,push=true` is `--push`, as in buildx. */
 function outputsPush(specs: string[] | undefined): boolean {
   return (specs ?? []).some((spec) => /(^|,)type=image(,|$)/.test(spec) && /(^|,)push=true(,|$)/.test(spec));
+}
+
+/** `--lint` and `--lint=LEVEL` (a flag with an optional value, which node's parseArgs lacks). */
+function withLintLevel(argv: string[]): string[] {
+  return argv.map((arg) => (arg === '--lint' ? '--lint-level=error' : arg.startsWith('--lint=') ? `--lint-level=${arg.slice('--lint='.length)}` : arg));
 }
 
 function checkPlatform(platform: string | undefined): void {
