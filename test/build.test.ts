@@ -160,6 +160,23 @@ COPY --from=0 /bin/busybox /busybox
 });
 
 describe('the step cache', () => {
+  it('runs only the stages --no-cache-filter names', async () => {
+    const dockerfile = `FROM busybox AS build
+RUN echo compiled > /app
+FROM busybox
+COPY --from=build /app /app
+RUN cat /app > /copy
+`;
+    const dir = t.contextDir({ Dockerfile: dockerfile });
+    const options = { contextDir: dir, sourceDateEpoch: 1_600_000_000 };
+    await t.build(dockerfile, {}, options);
+    const misses: string[] = [];
+    const result = await t.build(dockerfile, {}, { ...options, noCacheStages: ['build'], onEvent: (e) => (e.type === 'step-miss' ? void misses.push(`${e.step}: ${e.reason}`) : undefined) });
+    // The build stage runs again and makes the same layer, so the final stage still hits.
+    expect(misses).toEqual(['0/1: --no-cache']);
+    expect([result.executedSteps, result.cachedSteps]).toEqual([1, 2]);
+  });
+
   it('names the build arg a miss comes from, and runs only the steps that see it', async () => {
     const dockerfile = `FROM busybox
 RUN echo independent > /a

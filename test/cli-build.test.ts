@@ -105,6 +105,31 @@ describe('after a killed build', () => {
   });
 });
 
+describe('a build killed while it writes a layer', () => {
+  it('leaves no half-written blob or record: check is clean and the next build gives the right image', async () => {
+    const ctx = await context('killed-write', 'FROM busybox\nRUN head -c 100000000 /dev/zero > /big && echo written\n');
+    const child = spawn(process.execPath, [cli, 'build', '--no-cache', ctx], { env: { ...process.env, ...env } });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/#\d+ [\d.]+ written/.test(stderr)) resolve();
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+
+    const next = await run(['build', '-q', '-t', 'after-killed-write', ctx], env);
+    expect(next.status).toBe(0);
+    const size = await run(['run', 'after-killed-write', 'sh', '-c', 'wc -c < /big'], env);
+    expect(size.stdout.trim()).toBe('100000000');
+    const check = await run(['check'], env);
+    expect(check.stdout).toMatch(/all good\n$/);
+    expect(check.status).toBe(0);
+  });
+});
+
 describe('--output', () => {
   it('writes the final file system, a docker load archive and an OCI archive that skopeo reads', async () => {
     const out = join(dir, 'outputs');

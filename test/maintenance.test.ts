@@ -1,8 +1,8 @@
-import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRoot, pruneRoot } from '@tsbuild/builder';
+import { checkRoot, diskUsage, pruneRoot } from '@tsbuild/builder';
 import { loadImage } from '@tsbuild/oci';
 
 import { testRoot, type TestRoot } from './support/build-root.js';
@@ -53,6 +53,18 @@ describe('tsbuild check and prune', () => {
     expect(report.problems).toEqual([`blob ${image.manifest.layers.at(-1)!.digest} does not match its digest`]);
     poke(byte);
     expect((await checkRoot(t.root)).problems).toEqual([]);
+  });
+
+  it('du counts what the store holds', async () => {
+    const usage = await diskUsage(t.root);
+    let bytes = 0;
+    for await (const blob of t.registry.store.list()) bytes += blob.size;
+    expect(usage.blobs.bytes).toBe(bytes);
+    // hello's three steps and the unnamed image's RUN: a plain prune keeps records whose layer is there.
+    expect(usage.records).toBe(readdirSync(join(t.root, 'cache', 'steps')).filter((n) => n.endsWith('.json')).length);
+    expect(usage.records).toBe(4);
+    expect(usage.snapshots.count).toBeGreaterThanOrEqual(4);
+    expect(usage.snapshots.bytes).toBeGreaterThan(1_000_000);
   });
 
   it('with --all drops the step cache and snapshots, and the next build remakes them', async () => {

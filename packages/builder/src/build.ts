@@ -104,6 +104,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   await cleanupStaleWorkspaces(options.root);
   await cleanupStale(options.root);
   await cleanupStaleContainers(runsRoot(options.root));
+  await options.registry.store.cleanIngest();
   const workspace = Workspace.open(options.root);
   try {
     return await new Build(options, workspace).run();

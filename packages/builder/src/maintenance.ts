@@ -226,8 +226,7 @@ function removeSnapshots(root: string): number {
 function leftovers(root: string): string[] {
   const found: string[] = [];
   const ingest = path.join(root, 'content', 'ingest');
-  const old = Date.now() - 60_000;
-  for (const name of listDir(ingest)) if (statSync(path.join(ingest, name)).mtimeMs < old) found.push(`content/ingest/${name}`);
+  for (const name of listDir(ingest)) if (isStaleWorkspace(name)) found.push(`content/ingest/${name}`);
   for (const name of listDir(path.join(root, 'snapshots'))) if (/^tmp-\d+-/.test(name) && isStaleWorkspace(name.slice(4))) found.push(`snapshots/${name}`);
   for (const name of listDir(path.join(root, 'work'))) if (isStaleWorkspace(name)) found.push(`work/${name}`);
   return found;

@@ -118,7 +118,8 @@ export class ContentStore {
       }
     }
     await mkdirOrThrow(this.ingestDir);
-    const tempPath = join(this.ingestDir, randomUUID());
+    // The writer's pid in the name lets a later process tell a dead writer's leftover from a live write.
+    const tempPath = join(this.ingestDir, `${process.pid}-${randomUUID()}`);
     let handle: FileHandle | undefined;
     let renamed = false;
     try {
@@ -182,7 +183,10 @@ export class ContentStore {
     }
   }
 
-  /** Removes temp files left by writes that were interrupted (a killed process) before `olderThanMs`. */
+  /**
+   * Removes temp files left by interrupted writes: those of processes that no longer exist at
+   * once, others (a live writer, or a name without a pid) only when older than `olderThanMs`.
+   */
   async cleanIngest(olderThanMs = 60 * 60 * 1000): Promise<number> {
     let names: string[];
     try {
@@ -195,13 +199,24 @@ export class ContentStore {
     const cutoff = Date.now() - olderThanMs;
     for (const name of names) {
       const path = join(this.ingestDir, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff) {
+      const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+      const deadWriter = Number.isInteger(pid) && pid !== process.pid && !processAlive(pid);
+      const info = deadWriter ? undefined : await stat(path).catch(() => undefined);
+      if (deadWriter || (info && info.mtimeMs < cutoff)) {
         await rm(path, { force: true });
         removed++;
       }
     }
     return removed;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) !== 'ESRCH';
   }
 }
 
