@@ -1,10 +1,13 @@
-import { parseDockerfile, platformArgs, hostPlatform, type RawInstruction } from '@tsbuild/frontend';
+import { parseDockerfile, type RawInstruction } from '@tsbuild/frontend';
 
 import type { Finding } from './finding.js';
 import { ruleInfo } from './rules.js';
 import { findSecrets, looksLikeSecretName } from './secrets.js';
 import { secretFilesCopied } from './secret-files.js';
 import { suppressed } from './suppress.js';
+import { goQuote } from './buildkit-names.js';
+import { checkFromLines } from './from-checks.js';
+import { checkStageBodies, type BaseImageLookup } from './stage-checks.js';
 
 export interface DockerfileInput {
   text: string;
@@ -14,11 +17,15 @@ export interface DockerfileInput {
   contextDir?: string;
   /** The Dockerfile's host path (for `<Dockerfile>.dockerignore`). */
   dockerfilePath?: string;
+  /** A base image's config when known locally (UndefinedVar needs its ENV names; without it, stages FROM an image are not checked for UndefinedVar). */
+  resolveBaseImage?: BaseImageLookup;
 }
 
 interface Stage {
   from: RawInstruction;
+  /** Lower-cased, as BuildKit keeps it. */
   name?: string;
+  writtenName?: string;
   body: RawInstruction[];
 }
 
@@ -33,11 +40,13 @@ export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]>
     findings.push({ rule, category: info.category, severity: info.severity, message, file: input.file, line: raw.range.start });
   };
   for (const warning of parsed.warnings) {
-    if (warning.code === 'NoEmptyContinuation' && warning.location) report('NoEmptyContinuation', { range: { start: warning.location.line, end: warning.location.line } }, warning.message);
+    if (warning.code === 'NoEmptyContinuation' && warning.location) report('NoEmptyContinuation', { range: { start: warning.location.line, end: warning.location.line } }, 'Empty continuation line');
   }
   const { globalArgs, stages } = splitStages(parsed.instructions);
   checkCasing(parsed.instructions, report);
-  checkStages(stages, globalArgs, report);
+  checkStages(stages, report);
+  checkFromLines(globalArgs, stages.map((s) => s.from), parsed.directives.escape, report);
+  await checkStageBodies(stages, parsed.directives.escape, input.resolveBaseImage, report);
   for (const stage of stages) checkStageBody(stage, report);
   await checkSecrets(parsed.instructions, report);
   checkFinalUser(stages.at(-1), report);
@@ -50,19 +59,20 @@ export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]>
   return findings.filter((f) => !suppressed(f, input.text, parsed.directives.check)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-function splitStages(instructions: RawInstruction[]): { globalArgs: Set<string>; stages: Stage[] } {
-  const globalArgs = new Set<string>();
+function splitStages(instructions: RawInstruction[]): { globalArgs: RawInstruction[]; stages: Stage[] } {
+  const globalArgs: RawInstruction[] = [];
   const stages: Stage[] = [];
   for (const raw of instructions) {
-    if (raw.keyword === 'FROM') stages.push({ from: raw, ...(raw.args[2] ? { name: raw.args[2] } : {}), body: [] });
+    if (raw.keyword === 'FROM') stages.push({ from: raw, ...(raw.args[2] ? { name: raw.args[2].toLowerCase(), writtenName: raw.args[2] } : {}), body: [] });
     else if (stages.length > 0) stages.at(-1)!.body.push(raw);
-    else if (raw.keyword === 'ARG') for (const word of raw.args) globalArgs.add(word.split('=')[0]!);
+    else if (raw.keyword === 'ARG') globalArgs.push(raw);
   }
   return { globalArgs, stages };
 }
 
 function checkCasing(instructions: RawInstruction[], report: Report): void {
-  const all = instructions.flatMap((raw) => (raw.onbuild ? [raw, raw.onbuild] : [raw]));
+  // BuildKit checks the top-level keywords only (an ONBUILD's trigger is not one of them).
+  const all = instructions;
   const upper = all.filter((r) => r.writtenKeyword === r.writtenKeyword.toUpperCase()).length;
   const lower = all.filter((r) => r.writtenKeyword === r.writtenKeyword.toLowerCase()).length;
   const majority = upper >= lower ? 'uppercase' : 'lowercase';
@@ -74,29 +84,22 @@ function checkCasing(instructions: RawInstruction[], report: Report): void {
 
 const RESERVED_STAGE_NAMES = new Set(['scratch', 'context']);
 
-function checkStages(stages: Stage[], globalArgs: Set<string>, report: Report): void {
+function checkStages(stages: Stage[], report: Report): void {
   const seen = new Set<string>();
-  const known = new Set([...globalArgs, ...platformArgs(hostPlatform()).keys()]);
-  const names = new Set(stages.flatMap((s) => (s.name ? [s.name.toLowerCase()] : [])));
-  for (const { from, name } of stages) {
+  const names = new Set(stages.flatMap((s) => (s.name ? [s.name] : [])));
+  for (const { from, name, writtenName } of stages) {
     const [image = '', as] = from.args;
-    if (as !== undefined) {
-      const fromUpper = from.writtenKeyword === from.writtenKeyword.toUpperCase();
-      if (fromUpper ? as !== as.toUpperCase() : as !== as.toLowerCase()) report('FromAsCasing', from, "'as' and 'FROM' keywords' casing do not match");
+    const written = from.writtenKeyword;
+    const fromLower = written === written.toLowerCase();
+    // A FROM of mixed case is ConsistentInstructionCasing's business, not this rule's.
+    if (as !== undefined && (fromLower || written === written.toUpperCase()) && as !== (fromLower ? as.toLowerCase() : as.toUpperCase())) {
+      report('FromAsCasing', from, `'${as}' and '${written}' keywords' casing do not match`);
     }
-    if (name !== undefined) {
-      if (name !== name.toLowerCase()) report('StageNameCasing', from, `Stage name '${name}' should be lowercase`);
-      if (RESERVED_STAGE_NAMES.has(name.toLowerCase())) report('ReservedStageName', from, `Stage name should not use the same name as reserved stage '${name.toLowerCase()}'`);
-      if (seen.has(name.toLowerCase())) report('DuplicateStageName', from, `Duplicate stage name '${name.toLowerCase()}', stage names should be unique`);
-      seen.add(name.toLowerCase());
-    }
-    for (const variable of variablesIn(image)) {
-      if (!known.has(variable)) report('UndefinedArgInFrom', from, `FROM argument '${variable}' is not declared`);
-    }
-    const platform = from.flags.find((f) => f.startsWith('--platform='))?.slice('--platform='.length);
-    if (platform !== undefined) {
-      if (/^\$\{?TARGETPLATFORM\}?$/.test(platform)) report('RedundantTargetPlatform', from, 'Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior');
-      else if (!platform.includes('$')) report('FromPlatformFlagConstDisallowed', from, `FROM --platform flag should not use constant value "${platform}"`);
+    if (name !== undefined && writtenName !== undefined) {
+      if (writtenName !== name) report('StageNameCasing', from, `Stage name '${writtenName}' should be lowercase`);
+      if (RESERVED_STAGE_NAMES.has(name)) report('ReservedStageName', from, `Stage name should not use the same name as reserved stage ${goQuote(name)}`);
+      if (seen.has(name)) report('DuplicateStageName', from, `Duplicate stage name ${goQuote(name)}, stage names should be unique`);
+      seen.add(name);
     }
     const isStage = names.has(image.toLowerCase());
     if (!isStage && image.toLowerCase() !== 'scratch' && !image.includes('$') && !image.includes('@')) {
@@ -107,39 +110,16 @@ function checkStages(stages: Stage[], globalArgs: Set<string>, report: Report): 
   }
 }
 
-function variablesIn(text: string): string[] {
-  return [...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
-}
-
-const SINGLE_PER_STAGE = ['CMD', 'ENTRYPOINT', 'HEALTHCHECK'];
-
 function checkStageBody(stage: Stage, report: Report): void {
-  let absoluteWorkdir = false;
-  for (const keyword of SINGLE_PER_STAGE) {
-    const all = stage.body.filter((raw) => raw.keyword === keyword);
-    for (const raw of all.slice(0, -1)) {
-      report('MultipleInstructionsDisallowed', raw, `Multiple ${keyword} instructions should not be used in the same stage because only the last one will be used`);
-    }
-  }
   for (const raw of stage.body) {
     switch (raw.keyword) {
-      case 'CMD':
-      case 'ENTRYPOINT':
-        if (!raw.json && raw.args.length > 0) report('JSONArgsRecommended', raw, `JSON arguments recommended for ${raw.keyword} to prevent unintended behavior related to OS signals`);
-        break;
       case 'MAINTAINER':
         report('MaintainerDeprecated', raw, 'Maintainer instruction is deprecated in favor of using label');
         break;
       case 'ENV':
       case 'LABEL':
-        if (raw.args[2] === '') report('LegacyKeyValueFormat', raw, `"${raw.keyword} key=value" should be used instead of legacy "${raw.keyword} key value" format`);
+        if (raw.args[2] === '') report('LegacyKeyValueFormat', raw, `"${raw.writtenKeyword} key=value" should be used instead of legacy "${raw.writtenKeyword} key value" format`);
         break;
-      case 'WORKDIR': {
-        const path = raw.args[0] ?? '';
-        if (path.startsWith('/') || path.startsWith('$')) absoluteWorkdir = true;
-        else if (!absoluteWorkdir) report('WorkdirRelativePath', raw, `Relative workdir "${path}" can have unexpected results if the base image changes`);
-        break;
-      }
       case 'EXPOSE':
         for (const port of raw.args) {
           if (port.includes(':')) report('ExposeInvalidFormat', raw, `EXPOSE instruction should not define an IP address or host-port mapping, found '${port}'`);

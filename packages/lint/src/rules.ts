@@ -13,6 +13,8 @@ export const RULES: RuleInfo[] = [
   { id: 'JSONArgsRecommended', category: 'best-practice', severity: 'warning', help: 'Use the JSON form of CMD and ENTRYPOINT so that the process gets OS signals (docker stop).' },
   { id: 'MaintainerDeprecated', category: 'best-practice', severity: 'warning', help: 'MAINTAINER is deprecated: use LABEL org.opencontainers.image.authors="…".' },
   { id: 'UndefinedArgInFrom', category: 'correctness', severity: 'warning', help: 'FROM uses a variable that no ARG before the first FROM declares.' },
+  { id: 'InvalidDefaultArgInFrom', category: 'correctness', severity: 'warning', help: 'With the default values of the global ARGs, FROM names an empty or invalid image: give the ARG a valid default.' },
+  { id: 'UndefinedVar', category: 'correctness', severity: 'warning', help: 'A variable is used that no ENV or ARG of the stage (or its base image) defines; it expands to an empty string. Declare it with ARG in the stage (global ARGs are only visible in FROM).' },
   { id: 'WorkdirRelativePath', category: 'correctness', severity: 'warning', help: 'A relative WORKDIR depends on the base image\'s working directory; use an absolute path.' },
   { id: 'MultipleInstructionsDisallowed', category: 'correctness', severity: 'warning', help: 'Only the last CMD, ENTRYPOINT or HEALTHCHECK of a stage takes effect; remove the others.' },
   { id: 'LegacyKeyValueFormat', category: 'style', severity: 'warning', help: 'Use the KEY=value form of ENV and LABEL; the "KEY value" form is legacy.' },

@@ -37,7 +37,7 @@ describe("BuildKit's build checks", () => {
     expect(await lint('FROM busybox:1 AS scratch\n')).toEqual([['ReservedStageName', 1]]);
     expect(await lint('FROM busybox:1\nCMD echo hi\n')).toEqual([['JSONArgsRecommended', 2]]);
     expect(await lint('FROM busybox:1\nMAINTAINER me\n')).toEqual([['MaintainerDeprecated', 2]]);
-    expect(await lint('FROM busybox:${VERSION}\n')).toEqual([['UndefinedArgInFrom', 1]]);
+    expect(await lint('FROM busybox:1${VERSION}\n')).toEqual([['UndefinedArgInFrom', 1]]);
     expect(await lint('FROM busybox:1\nWORKDIR app\n')).toEqual([['WorkdirRelativePath', 2]]);
     expect(await lint('FROM busybox:1\nCMD ["a"]\nCMD ["b"]\n')).toEqual([['MultipleInstructionsDisallowed', 2]]);
     expect(await lint('FROM busybox:1\nENV A b\n')).toEqual([['LegacyKeyValueFormat', 2]]);
