@@ -53,7 +53,8 @@ export async function scanImage(store: ContentStore, target: Descriptor, options
 
   const supersede = (path: string, by: number, how: string) => {
     const owner = files.get(path);
-    if (!owner) return;
+    // Whiteouts hide lower layers only; the layer's own entries (in any tar order) stay.
+    if (!owner || owner.layer >= by) return;
     files.delete(path);
     wastedBytes += owner.size;
     if (owner.size >= minWaste) {
@@ -138,11 +139,16 @@ async function configFindings(env: string[], labels: Record<string, string>): Pr
   for (const [where, name, value] of entries) {
     const secrets = await findSecrets(`${name}=${value}`);
     if (secrets.length > 0) findings.push(finding('SecretInImageConfig', `config ${where} ${name} holds a ${secrets[0]!.kind}`, undefined, {}));
-    else if (where === 'Env' && looksLikeSecretName(name) && value !== '' && !/^(\/|\$|https?:\/\/)/.test(value)) {
+    else if (where === 'Env' && looksLikeSecretName(name) && !namesPublicKeyMaterial(name) && value !== '' && !/^(\/|\$|https?:\/\/)/.test(value)) {
       findings.push(finding('SecretInImageConfig', `config Env ${name} looks like a secret and has a value`, undefined, {}));
     }
   }
   return findings;
+}
+
+/** Official images set `GPG_KEY`/`*_GPG_KEYS` to public key fingerprints: not secrets. */
+function namesPublicKeyMaterial(name: string): boolean {
+  return /(^|_)(GPG|PGP|FINGERPRINTS?|KEYRING|KEYSERVER)(_|$)/i.test(name);
 }
 
 /** `RUN |2 A=1 B=2 /bin/sh -c …`: BuildKit records the build args a RUN saw in created_by. */
