@@ -67,6 +67,19 @@ describe('tsbuild check and prune', () => {
     expect(usage.snapshots.bytes).toBeGreaterThan(1_000_000);
   });
 
+  it('--keep-storage gives up the oldest records until the blobs fit', async () => {
+    const records = () => readdirSync(join(t.root, 'cache', 'steps')).filter((n) => n.endsWith('.json')).length;
+    const before = records();
+    const usage = await diskUsage(t.root);
+    const result = await pruneRoot(t.root, { keepBytes: usage.blobs.bytes - 1, graceMs: 0 });
+    expect(result.records).toBeGreaterThan(0);
+    expect(records()).toBe(before - result.records);
+    expect((await diskUsage(t.root)).blobs.bytes).toBeLessThan(usage.blobs.bytes);
+    expect((await checkRoot(t.root)).problems).toEqual([]);
+    const image = await loadImage(t.registry.store, (await t.registry.images.resolve('kept:latest'))!);
+    for (const layer of image.manifest.layers) expect(await t.registry.store.has(layer.digest)).toBe(true);
+  });
+
   it('with --all drops the step cache and snapshots, and the next build remakes them', async () => {
     const result = await pruneRoot(t.root, { all: true, graceMs: 0 });
     expect(result.records).toBeGreaterThan(0);

@@ -98,28 +98,54 @@ const GRACE_MS = 10 * 60 * 1000;
  * interrupted runs left. With `all`, the step cache, cache mounts and every unmounted snapshot go
  * too. Nothing a named image needs is ever removed.
  */
-export async function pruneRoot(root: string, options: { all?: boolean; graceMs?: number } = {}): Promise<PruneResult> {
+export interface PruneOptions {
+  all?: boolean;
+  /** `--keep-storage`: drop the oldest cache records (and the blobs only they need) until the blobs fit in this many bytes. */
+  keepBytes?: number;
+  graceMs?: number;
+}
+
+export async function pruneRoot(root: string, options: PruneOptions = {}): Promise<PruneResult> {
   await cleanupStaleWorkspaces(root);
   await cleanupStale(root);
   const store = new ContentStore(root);
   await store.cleanIngest();
   const result: PruneResult = { blobs: 0, bytes: 0, records: 0, snapshots: 0 };
+  const dropRecord = (key: string) => {
+    rmSync(recordFile(root, key), { force: true });
+    result.records++;
+  };
 
-  const live = new Set<string>();
-  for (const image of await new ImageStore(root).list()) for (const digest of await reachable(store, image.target)) live.add(digest);
+  const named = new Set<string>();
+  for (const image of await new ImageStore(root).list()) for (const digest of await reachable(store, image.target)) named.add(digest);
+  const kept: Array<{ key: string; record: CachedStep }> = [];
   for (const { key, record } of readRecords(root)) {
     const keep = !options.all && record !== undefined && (!record.diffId || (await store.has(record.diffId)));
-    if (keep) {
-      if (record.diffId) live.add(record.diffId);
-    } else {
-      rmSync(recordFile(root, key), { force: true });
-      result.records++;
+    if (keep) kept.push({ key, record });
+    else dropRecord(key);
+  }
+  await removeUnneeded(store, root, named, kept, options.graceMs ?? GRACE_MS, result);
+  if (options.keepBytes !== undefined) {
+    // Oldest first, as BuildKit's keep-storage gives up the least recently made cache.
+    kept.sort((a, b) => a.record.created.localeCompare(b.record.created));
+    while (kept.length > 0 && (await storedBytes(store)) > options.keepBytes) {
+      dropRecord(kept.shift()!.key);
+      await removeUnneeded(store, root, named, kept, options.graceMs ?? GRACE_MS, result);
     }
   }
-  for (const memo of compressedRecords(root)) {
-    if (live.has(memo.diffId)) live.add(memo.digest);
+  if (options.all) {
+    rmSync(path.join(root, 'cache', 'mounts'), { recursive: true, force: true });
+    result.snapshots = removeSnapshots(root);
   }
-  const cutoff = Date.now() - (options.graceMs ?? GRACE_MS);
+  return result;
+}
+
+/** Deletes blobs that neither a named image nor a kept record (nor its gzip copy) needs. */
+async function removeUnneeded(store: ContentStore, root: string, named: Set<string>, kept: Array<{ record: CachedStep }>, graceMs: number, result: PruneResult): Promise<void> {
+  const live = new Set(named);
+  for (const { record } of kept) if (record.diffId) live.add(record.diffId);
+  for (const memo of compressedRecords(root)) if (live.has(memo.diffId)) live.add(memo.digest);
+  const cutoff = Date.now() - graceMs;
   for await (const blob of store.list()) {
     if (live.has(blob.digest) || statSync(store.blobPath(blob.digest)).mtimeMs > cutoff) continue;
     await store.delete(blob.digest);
@@ -129,11 +155,12 @@ export async function pruneRoot(root: string, options: { all?: boolean; graceMs?
   for (const memo of compressedRecords(root)) {
     if (!(await store.has(memo.digest))) rmSync(memo.file, { force: true });
   }
-  if (options.all) {
-    rmSync(path.join(root, 'cache', 'mounts'), { recursive: true, force: true });
-    result.snapshots = removeSnapshots(root);
-  }
-  return result;
+}
+
+async function storedBytes(store: ContentStore): Promise<number> {
+  let bytes = 0;
+  for await (const blob of store.list()) bytes += blob.size;
+  return bytes;
 }
 
 /** Digests an image needs that the store lacks (an index's other platforms are not needed). */

@@ -8,6 +8,7 @@ import { suppressed } from './suppress.js';
 import { goQuote } from './buildkit-names.js';
 import { checkFromLines } from './from-checks.js';
 import { checkStageBodies, type BaseImageLookup } from './stage-checks.js';
+import { shellcheckRuns } from './shellcheck.js';
 
 export interface DockerfileInput {
   text: string;
@@ -19,6 +20,8 @@ export interface DockerfileInput {
   dockerfilePath?: string;
   /** A base image's config when known locally (UndefinedVar needs its ENV names; without it, stages FROM an image are not checked for UndefinedVar). */
   resolveBaseImage?: BaseImageLookup;
+  /** Check RUN scripts with `shellcheck` when it is installed (default true). */
+  shellcheck?: boolean;
 }
 
 interface Stage {
@@ -55,8 +58,16 @@ export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]>
       report('SecretFileCopied', found.instruction, `${found.instruction.keyword} copies the secret file "${found.path}" (${found.kind}) into the image`);
     }
   }
+  const kept = findings.filter((f) => !suppressed(f, input.text, parsed.directives.check));
+  if (input.shellcheck !== false) {
+    for (const { finding, instructionLine } of await shellcheckRuns(parsed.instructions, input.file, parsed.directives.escape)) {
+      // A comment above the RUN (or above the script line itself) switches a shellcheck finding off.
+      const quiet = suppressed(finding, input.text, parsed.directives.check) || suppressed({ ...finding, line: instructionLine }, input.text, parsed.directives.check);
+      if (!quiet) kept.push(finding);
+    }
+  }
   // In Dockerfile order (stable: rules of one line keep the order they ran in).
-  return findings.filter((f) => !suppressed(f, input.text, parsed.directives.check)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return kept.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
 function splitStages(instructions: RawInstruction[]): { globalArgs: RawInstruction[]; stages: Stage[] } {

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, statSync } from 'node:fs';
 
 import { TsbuildError } from '@tsbuild/errors';
 import { importOciArchive, importOciLayout, type Descriptor } from '@tsbuild/oci';
-import { lintDockerfile, scanImage, toGithubCommands, toMarkdownSummary, toSarif, type Finding } from '@tsbuild/lint';
+import type { Finding } from '@tsbuild/lint';
 
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -55,6 +55,8 @@ Examples:
     if (!FORMATS.includes(format)) throw new TsbuildError('USAGE', `lint: --format must be one of ${FORMATS.join(', ')}, not "${format}"`, { kind: 'usage' });
     if (!FAIL_ON.includes(failOn)) throw new TsbuildError('USAGE', `lint: --fail-on must be error, warning or none, not "${failOn}"`, { kind: 'usage' });
 
+    // Loaded here, not at start-up: secretlint costs 150 ms that other commands should not pay.
+    const { lintDockerfile, scanImage } = await import('@tsbuild/lint');
     let findings: Finding[];
     let gate = false;
     if (values.image !== undefined) {
@@ -68,13 +70,14 @@ Examples:
       const input = readDockerfileInput(positionals[0] ?? '.', values.file as string | undefined);
       findings = await lintDockerfile({ text: input.text, file: input.file, contextDir: input.context, ...(values.file ? { dockerfilePath: values.file as string } : {}) });
     }
-    print(findings, format);
+    await print(findings, format);
     const failing = findings.some((f) => (failOn === 'error' ? f.severity === 'error' : failOn === 'warning' ? f.severity !== 'info' : false));
     return failing || gate ? 1 : 0;
   },
 };
 
-function print(findings: Finding[], format: string): void {
+async function print(findings: Finding[], format: string): Promise<void> {
+  const { toGithubCommands, toMarkdownSummary, toSarif } = await import('@tsbuild/lint');
   if (format === 'json') out(JSON.stringify(findings, null, 2));
   else if (format === 'sarif') out(JSON.stringify(toSarif(findings, tsbuildVersion()), null, 2));
   else if (format === 'github') {
