@@ -12,7 +12,7 @@ export interface SeenRequest {
  * What to do with a request: pass it on, answer with a status, corrupt or truncate the
  * response body, or drop the connection (after part of the request body for uploads).
  */
-export type ProxyAction = 'pass' | 'corrupt' | 'truncate' | 'drop' | { status: number; headers?: Record<string, string> };
+export type ProxyAction = 'pass' | 'corrupt' | 'truncate' | 'drop' | 'stall' | { status: number; headers?: Record<string, string> };
 
 export interface RegistryProxy {
   url: string;
@@ -38,6 +38,7 @@ export async function startRegistryProxy(target: string): Promise<RegistryProxy>
     },
     stop: async () => undefined,
   };
+  const stalled: ServerResponse[] = [];
   const server: Server = createServer((req, res) => handle(req, res));
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const entry: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', bytes: 0 };
@@ -47,6 +48,12 @@ export async function startRegistryProxy(target: string): Promise<RegistryProxy>
       req.resume();
       res.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
       res.end(JSON.stringify({ errors: [{ code: 'INJECTED', message: `injected ${action.status}` }] }));
+      return;
+    }
+    if (action === 'stall') {
+      // Read the request, never answer: the client's timeout must end it.
+      req.resume();
+      stalled.push(res);
       return;
     }
     if (action === 'drop' && (req.method === 'PUT' || req.method === 'PATCH')) {

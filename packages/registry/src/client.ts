@@ -130,7 +130,7 @@ export class RegistrySession {
     if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     let response: Dispatcher.ResponseData;
     try {
-      response = await (await undiciRequest())(url, { method: 'GET', headers });
+      response = await (await undiciRequest())(url, { method: 'GET', headers, ...timeouts() });
     } catch (error) {
       throw new TransientError(`token server ${url.origin}: ${(error as Error).message}`);
     }
@@ -157,7 +157,7 @@ export class RegistrySession {
       if (auth && new URL(url).host === new URL(req.url).host) headers.authorization = auth;
       let response: Dispatcher.ResponseData;
       try {
-        response = await (await undiciRequest())(url, { method: req.method, headers, body: req.body?.() });
+        response = await (await undiciRequest())(url, { method: req.method, headers, body: req.body?.(), ...timeouts() });
       } catch (error) {
         if (error instanceof TsbuildError) throw error;
         throw new TransientError(`${(error as Error).message}`);
@@ -254,6 +254,15 @@ export async function errorDetail(response: RegistryResponse): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/**
+ * A registry that stops answering (headers, or the body mid-blob) is given up on after
+ * `TSBUILD_REGISTRY_TIMEOUT_MS` (default 30 s) of silence; the attempt is then retried.
+ */
+function timeouts(): { headersTimeout: number; bodyTimeout: number } {
+  const ms = Number(process.env.TSBUILD_REGISTRY_TIMEOUT_MS) || 30_000;
+  return { headersTimeout: ms, bodyTimeout: ms };
 }
 
 /**

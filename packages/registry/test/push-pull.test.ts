@@ -234,6 +234,38 @@ describe('pull', () => {
     expect((await new ImageStore(pullRoot).resolve(`${registry.host}/multi/app:v1`))?.digest).toBe(index.digest);
   });
 
+  it('names the platforms an index has when ours is not one of them', async () => {
+    const root = await newRoot();
+    const client = new RegistryClient({ root, retry: fastRetry, platform: { os: 'linux', architecture: 's390x' } });
+    const error = (await client.pull(`${registry.host}/multi/app:v1`).catch((e: unknown) => e)) as { code: string; message: string };
+    expect(error.code).toBe('PLATFORM_NOT_FOUND');
+    expect(error.message).toMatch(/linux\/s390x/);
+    expect(error.message).toMatch(/linux\/arm64.*linux\/amd64|linux\/amd64.*linux\/arm64/);
+    expect(await new ImageStore(root).list()).toEqual([]);
+  });
+
+  it('gives up on a registry that stops answering, and names a 403', async () => {
+    const previous = process.env.TSBUILD_REGISTRY_TIMEOUT_MS;
+    process.env.TSBUILD_REGISTRY_TIMEOUT_MS = '300';
+    try {
+      proxy.decide = (req) => (req.url?.includes('/manifests/') ? 'stall' : 'pass');
+      const stalled = (await new RegistryClient({ root: await newRoot(), retry: { attempts: 2, baseDelayMs: 10, maxTimeMs: 5_000 } })
+        .pull(`${proxy.host}/pulled/app:v1`)
+        .catch((e: unknown) => e)) as { code: string; message: string };
+      expect(stalled.code).toBe('REGISTRY_ERROR');
+      expect(stalled.message).toMatch(new RegExp(`^${proxy.host}/pulled/app:v1: registry ${proxy.host} failed after 2 attempt\\(s\\): .*[Tt]imeout`));
+    } finally {
+      proxy.decide = () => 'pass';
+      if (previous === undefined) delete process.env.TSBUILD_REGISTRY_TIMEOUT_MS;
+      else process.env.TSBUILD_REGISTRY_TIMEOUT_MS = previous;
+    }
+    proxy.decide = (req) => (req.url?.includes('/manifests/') ? { status: 403 } : 'pass');
+    const denied = (await new RegistryClient({ root: await newRoot(), retry: fastRetry }).pull(`${proxy.host}/pulled/app:v1`).catch((e: unknown) => e)) as { code: string; message: string };
+    proxy.decide = () => 'pass';
+    expect(denied.message).toContain(`${proxy.host}/pulled/app:v1`);
+    expect(denied.message).toMatch(/403/);
+  });
+
   it('stops on a corrupted or truncated blob with nothing stored', async () => {
     const layer = source.image.manifest.layers[1] as Descriptor;
     for (const fault of ['corrupt', 'truncate'] as const) {
