@@ -1,7 +1,8 @@
 import { appendFileSync, existsSync, statSync } from 'node:fs';
 
 import { TsbuildError } from '@tsbuild/errors';
-import { importOciArchive, importOciLayout, type Descriptor } from '@tsbuild/oci';
+import { importOciArchive, importOciLayout, loadImage, type Descriptor } from '@tsbuild/oci';
+import type { BaseImageConfig } from '@tsbuild/frontend';
 import type { Finding } from '@tsbuild/lint';
 
 import { parseCommandArgs } from '../args.js';
@@ -59,24 +60,32 @@ Examples:
     const { lintDockerfile, scanImage } = await import('@tsbuild/lint');
     let findings: Finding[];
     let gate = false;
+    let dockerfileText: string | undefined;
     if (values.image !== undefined) {
       const scan = await scanImage(openStores().content, await imageTarget(values.image as string));
       findings = scan.findings;
-      const maxWasted = values['max-wasted-bytes'] === undefined ? Infinity : Number(values['max-wasted-bytes']);
-      const minEfficiency = values['min-efficiency'] === undefined ? 0 : Number(values['min-efficiency']);
+      const maxWasted = numberOption(values['max-wasted-bytes'] as string | undefined, '--max-wasted-bytes', Infinity);
+      const minEfficiency = numberOption(values['min-efficiency'] as string | undefined, '--min-efficiency', 0);
       gate = scan.wastedBytes > maxWasted || scan.efficiency < minEfficiency;
       if (format === 'text') out(`image: ${scan.layers} layers, ${scan.totalBytes} bytes of files, ${scan.wastedBytes} wasted, efficiency ${(scan.efficiency * 100).toFixed(1)}%`);
     } else {
       const input = readDockerfileInput(positionals[0] ?? '.', values.file as string | undefined);
-      findings = await lintDockerfile({ text: input.text, file: input.file, contextDir: input.context, ...(values.file ? { dockerfilePath: values.file as string } : {}) });
+      findings = await lintDockerfile({
+        text: input.text,
+        file: input.file,
+        contextDir: input.context,
+        resolveBaseImage: localBaseImage,
+        ...(values.file ? { dockerfilePath: values.file as string } : {}),
+      });
+      dockerfileText = input.text;
     }
-    await print(findings, format);
+    await print(findings, format, dockerfileText);
     const failing = findings.some((f) => (failOn === 'error' ? f.severity === 'error' : failOn === 'warning' ? f.severity !== 'info' : false));
     return failing || gate ? 1 : 0;
   },
 };
 
-async function print(findings: Finding[], format: string): Promise<void> {
+async function print(findings: Finding[], format: string, dockerfileText: string | undefined): Promise<void> {
   const { toGithubCommands, toMarkdownSummary, toSarif } = await import('@tsbuild/lint');
   if (format === 'json') out(JSON.stringify(findings, null, 2));
   else if (format === 'sarif') out(JSON.stringify(toSarif(findings, tsbuildVersion()), null, 2));
@@ -84,7 +93,7 @@ async function print(findings: Finding[], format: string): Promise<void> {
     for (const line of toGithubCommands(findings)) out(line);
     const summary = process.env.GITHUB_STEP_SUMMARY;
     if (summary) appendFileSync(summary, toMarkdownSummary(findings));
-  } else for (const line of formatFindingsText(findings)) out(line);
+  } else for (const line of formatFindingsText(findings, dockerfileText)) out(line);
 }
 
 /** A local image name, or an OCI archive / layout on disk (imported into the local store first). */
@@ -97,4 +106,22 @@ async function imageTarget(text: string): Promise<Descriptor> {
     return first.descriptor;
   }
   return (await findImage(text, stores)).target;
+}
+
+function numberOption(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new TsbuildError('USAGE', `lint: ${flag} takes a number, not "${text}"`, { kind: 'usage' });
+  return value;
+}
+
+/** A base image's ENV and SHELL when the image is in the local store (UndefinedVar needs them); never a pull. */
+async function localBaseImage(ref: string): Promise<BaseImageConfig | undefined> {
+  try {
+    const stores = openStores();
+    const config = (await loadImage(stores.content, (await findImage(ref, stores)).target)).config.config ?? {};
+    return { ...(config.Env ? { env: config.Env } : {}), ...(config.Shell ? { shell: config.Shell } : {}) };
+  } catch {
+    return undefined;
+  }
 }
