@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImage } from '@tsbuild/builder';
+import { mountsUnder } from '@tsbuild/snapshot';
 
 import { testRoot, type TestRoot } from './support/build-root.js';
 import { readBuiltImage } from './support/layers.js';
@@ -107,5 +108,25 @@ describe('RUN --mount=type=ssh', () => {
     }
     const missing = await t.buildError('FROM busybox\nRUN --mount=type=ssh true\n', {}, { sshSockets: {} });
     expect([missing.code, missing.location?.line]).toEqual(['SSH_NOT_FOUND', 2]);
+  });
+});
+
+describe('hostile ADD archives', () => {
+  it('stops a decompression bomb with a clear error at its line, leaving nothing mounted', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = t.contextDir({ Dockerfile: 'FROM busybox\nADD bomb.tar.gz /data/\n' });
+    // 64 MiB of zeros in a tar, gzipped to a few KiB: far beyond 100 times its size.
+    execFileSync('sh', ['-c', `cd '${dir}' && head -c 67108864 /dev/zero > zeros && tar -cf - zeros | gzip -1 > bomb.tar.gz && rm zeros`]);
+    const previous = process.env.TSBUILD_ADD_MAX_BYTES;
+    process.env.TSBUILD_ADD_MAX_BYTES = String(8 * 1024 * 1024);
+    try {
+      const error = await t.buildError('FROM busybox\nADD bomb.tar.gz /data/\n', {}, { contextDir: dir });
+      expect([error.code, error.location?.line]).toEqual(['ARCHIVE_TOO_LARGE', 2]);
+      expect(error.message).toMatch(/^ADD bomb\.tar\.gz: the archive expands to more than \d+ bytes \(over 100 times its size\); refusing what looks like a decompression bomb/);
+    } finally {
+      if (previous === undefined) delete process.env.TSBUILD_ADD_MAX_BYTES;
+      else process.env.TSBUILD_ADD_MAX_BYTES = previous;
+    }
+    expect(mountsUnder(t.root)).toEqual([]);
   });
 });

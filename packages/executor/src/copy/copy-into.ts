@@ -9,7 +9,7 @@ import { resolveOwner, ROOT_OWNER, type Owner } from './owner.js';
 import { Copier } from './copier.js';
 import { entryFor } from './tree.js';
 import { clearFileTarget, mkdirAll } from './fs-write.js';
-import { archiveCompression, decompressedStream } from './decompress.js';
+import { archiveCompression, boundedStream, decompressedStream, expansionLimit } from './decompress.js';
 import { applyLayer } from '@tsbuild/snapshot';
 import { downloadTo, parseChecksum } from './remote.js';
 
@@ -94,7 +94,10 @@ async function copyPath(plan: Plan, item: PathItem, spec: CopySpec): Promise<voi
     const compression = await archiveCompression(item.hostPath);
     if (compression !== undefined) {
       mkdirAll(plan.destHost, plan.createdOwner, plan.location); // BuildKit unpacks into a 0755 directory
-      await applyLayer(decompressedStream(item.hostPath, compression), plan.destHost, { name: item.name });
+      const limit = expansionLimit(item.stat.size);
+      const tooLarge = () =>
+        new TsbuildError('ARCHIVE_TOO_LARGE', `ADD ${item.name}: the archive expands to more than ${limit} bytes (over ${Math.round(limit / Math.max(1, item.stat.size))} times its size); refusing what looks like a decompression bomb (TSBUILD_ADD_MAX_BYTES raises the limit)`, { location: plan.location });
+      await applyLayer(boundedStream(decompressedStream(item.hostPath, compression), limit, tooLarge), plan.destHost, { name: item.name });
       plan.entries++;
       record(plan, plan.destHost);
       return;

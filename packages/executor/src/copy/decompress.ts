@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { TsbuildError } from '@tsbuild/errors';
 
@@ -93,4 +93,29 @@ export async function archiveCompression(file: string): Promise<Compression | un
   const compression = detectCompression(readHead(file, 8));
   const header = await readPrefix(decompressedStream(file, compression), 512);
   return isTarHeader(header) ? compression : undefined;
+}
+
+/** An archive may expand to this many times its size, or to TSBUILD_ADD_MAX_BYTES (default 1 GiB), whichever is larger. */
+const MAX_EXPANSION_RATIO = 100;
+
+export function expansionLimit(archiveBytes: number): number {
+  const floor = Number(process.env.TSBUILD_ADD_MAX_BYTES) || 1024 ** 3;
+  return Math.max(floor, archiveBytes * MAX_EXPANSION_RATIO);
+}
+
+/**
+ * Passes the decompressed bytes on until there are more than `limit`, then fails with `error()`:
+ * a decompression bomb stops with a clear error instead of filling the disk.
+ */
+export function boundedStream(input: Readable, limit: number, error: () => Error): Readable {
+  let seen = 0;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(error());
+      else callback(null, chunk);
+    },
+  });
+  input.on('error', (e) => bounded.destroy(e));
+  return input.pipe(bounded);
 }
