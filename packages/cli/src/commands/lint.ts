@@ -10,7 +10,7 @@ import type { Command } from '../command.js';
 import { readDockerfileInput } from '../dockerfile-input.js';
 import { findImage, openStores } from '../image-lookup.js';
 import { out } from '../output.js';
-import { formatFindingsText } from '../format/lint-text.js';
+import { formatFindingsGrouped } from '../format/lint-text.js';
 import { tsbuildVersion } from '../version.js';
 
 const FORMATS = ['text', 'json', 'sarif', 'github'];
@@ -93,7 +93,7 @@ async function print(findings: Finding[], format: string, dockerfileText: string
     for (const line of toGithubCommands(findings)) out(line);
     const summary = process.env.GITHUB_STEP_SUMMARY;
     if (summary) appendFileSync(summary, toMarkdownSummary(findings));
-  } else for (const line of formatFindingsText(findings, dockerfileText)) out(line);
+  } else for (const line of formatFindingsGrouped(findings, dockerfileText)) out(line);
 }
 
 /** A local image name, or an OCI archive / layout on disk (imported into the local store first). */

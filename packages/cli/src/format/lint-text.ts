@@ -4,12 +4,25 @@ import type { Finding } from '@tsbuild/lint';
 const COLOR = { error: chalk.red, warning: chalk.yellow, info: chalk.cyan } as const;
 const MAX_SOURCE = 120;
 
+/** One line per finding, most severe first: `FILE:LINE: severity Rule: message` (build logs, grep). */
+export function formatFindingsText(findings: Finding[]): string[] {
+  if (findings.length === 0) return ['no findings'];
+  const order = { error: 0, warning: 1, info: 2 };
+  const sorted = [...findings].sort((a, b) => order[a.severity] - order[b.severity] || (a.line ?? 0) - (b.line ?? 0));
+  const lines = sorted.map((f) => {
+    const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : '';
+    const what = f.layer !== undefined ? ` [layer ${f.layer} ${f.path ?? ''}]` : '';
+    return `${where}${COLOR[f.severity](f.severity)} ${f.rule}: ${f.message}${what}`;
+  });
+  return [...lines, counts(findings)];
+}
+
 /**
  * Findings grouped by file (image findings without one last), in line order, each as
  * `LINE[:COL] severity Rule: message [layer N /path]`, followed by the offending Dockerfile line
  * when `source` (the linted Dockerfile's text) is given. Colors only where chalk finds a TTY.
  */
-export function formatFindingsText(findings: Finding[], source?: string): string[] {
+export function formatFindingsGrouped(findings: Finding[], source?: string): string[] {
   if (findings.length === 0) return ['no findings'];
   const sourceLines = source?.split(/\r?\n/);
   const groups = new Map<string, Finding[]>();
@@ -30,8 +43,11 @@ export function formatFindingsText(findings: Finding[], source?: string): string
       if (text !== undefined && text.trim() !== '') lines.push(chalk.dim(`          | ${truncate(text)}`));
     }
   }
-  const counts = ['error', 'warning', 'info'].map((s) => `${findings.filter((f) => f.severity === s).length} ${s}(s)`);
-  return [...lines, counts.join(', ')];
+  return [...lines, counts(findings)];
+}
+
+function counts(findings: Finding[]): string {
+  return ['error', 'warning', 'info'].map((s) => `${findings.filter((f) => f.severity === s).length} ${s}(s)`).join(', ');
 }
 
 function truncate(text: string): string {
