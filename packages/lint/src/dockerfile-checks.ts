@@ -156,15 +156,46 @@ function checkStageBody(stage: Stage, report: Report): void {
 
 function checkRun(raw: RawInstruction, report: Report): void {
   const script = [raw.args.join(' '), ...raw.heredocs.map((h) => h.content)].join('\n');
+  const commands = script.split(/&&|\|\||;|\||\n/).map((c) => c.trim().split(/\s+/).filter(Boolean));
+  const cached = (dir: RegExp) => raw.flags.some((f) => f.startsWith('--mount=') && /type=cache/.test(f) && dir.test(f));
   if (/apt-get\s+(-\S+\s+)*install/.test(script)) {
-    if (!/rm\s+-[a-z]*r[a-z]*f?\s+\/var\/lib\/apt\/lists/.test(script)) report('AptNoCleanup', raw, 'apt-get install without rm -rf /var/lib/apt/lists/* in the same RUN');
+    const listsCached = cached(/target=\/var\/lib\/apt/);
+    if (!listsCached && !/rm\s+-[a-z]*r[a-z]*f?\s+\/var\/lib\/apt\/lists/.test(script)) report('AptNoCleanup', raw, 'apt-get install without rm -rf /var/lib/apt/lists/* in the same RUN');
     if (!script.includes('--no-install-recommends')) report('AptNoInstallRecommends', raw, 'apt-get install without --no-install-recommends');
   }
-  if (/apk\s+(-\S+\s+)*add\b/.test(script) && !script.includes('--no-cache')) report('ApkNoCache', raw, 'apk add without --no-cache');
+  if (/apk\s+(-\S+\s+)*add\b/.test(script) && !script.includes('--no-cache') && !cached(/target=\/var\/cache\/apk/) && !/rm\s+-[a-z]*\s+\/var\/cache\/apk/.test(script)) {
+    report('ApkNoCache', raw, 'apk add without --no-cache');
+  }
   if (/(^|&&|;|\n)\s*cd\s+\S/.test(script)) report('CdInsteadOfWorkdir', raw, 'RUN cd …: use WORKDIR to change the directory of later instructions');
   if (/\b(curl|wget)\b[^|\n]*\|\s*(sudo\s+)?(ba|z|da)?sh\b/.test(script)) {
     const failsOnError = /\bcurl\b[^|\n]*\s(-[a-zA-Z]*f[a-zA-Z]*|--fail)\b/.test(script) || /pipefail/.test(script);
     if (!failsOnError) report('CurlPipeShell', raw, 'a download piped into a shell without curl -f or set -o pipefail');
+  }
+  if (commands.some((words) => words[0] === 'sudo')) report('SudoInRun', raw, 'sudo in RUN: the build already runs as the USER you set; use USER root around the step instead');
+  if (commands.some((words) => words[0] === 'apt' && words.includes('install'))) report('AptInsteadOfAptGet', raw, "apt in a script: its CLI is not stable; use apt-get");
+  checkPackageInstalls(raw, commands, script, cached, report);
+}
+
+/** pip/npm caches left in the layer, and packages installed without a version (hadolint DL3008/3013/3018/3042). */
+function checkPackageInstalls(raw: RawInstruction, commands: string[][], script: string, cached: (dir: RegExp) => boolean, report: Report): void {
+  const unpinned = (manager: string, words: string[], pinned: (word: string) => boolean) => {
+    const names = words.filter((w, i) => !w.startsWith('-') && !w.includes('$') && !/^-[rcto]$|^-X$|^--(requirement|constraint|target|prefix|index-url|extra-index-url|virtual|option|repository)$/.test(words[i - 1] ?? '') && !pinned(w));
+    if (names.length > 0) report('PackageNotPinned', raw, `${manager} installs ${names.join(', ')} without a version: pin them so rebuilds get the same packages`);
+  };
+  for (const words of commands) {
+    const [tool = '', verb = ''] = words.filter((w) => !w.startsWith('-'));
+    const rest = words.slice(words.indexOf(verb) + 1);
+    if (tool === 'apt-get' && verb === 'install') unpinned('apt-get install', rest, (w) => w.includes('=') || w.endsWith('.deb'));
+    if (tool === 'apk' && verb === 'add') unpinned('apk add', rest, (w) => /[=~<>]/.test(w));
+    if (/^pip3?$/.test(tool) && verb === 'install') {
+      unpinned('pip install', rest, (w) => /[=<>~@]/.test(w) || /^[./~$]/.test(w) || /\.(whl|tar\.gz|zip)$/.test(w) || w.includes('://'));
+      if (!words.includes('--no-cache-dir') && !/PIP_NO_CACHE_DIR/.test(script) && !cached(/target=\/root\/\.cache/)) {
+        report('PipNoCacheDir', raw, 'pip install without --no-cache-dir keeps the downloaded wheels in the layer');
+      }
+    }
+    if (tool === 'npm' && (verb === 'install' || verb === 'i' || verb === 'ci') && !/npm\s+cache\s+clean/.test(script) && !cached(/target=\/root\/\.npm/)) {
+      report('NpmCacheLeft', raw, `npm ${verb} without npm cache clean --force (or a cache mount on /root/.npm) keeps the npm cache in the layer`);
+    }
   }
 }
 

@@ -96,7 +96,7 @@ RUN curl -H "Authorization: token ${GITHUB_TOKEN}" https://api.github.com/
 
 describe('practice rules and suppression', () => {
   it('fires hadolint-style rules', async () => {
-    expect(await lint('FROM ubuntu\nRUN apt-get update && apt-get install -y curl\nRUN apk add git\nADD notes.txt /\nRUN cd /tmp && make\nRUN curl -s https://x.sh | sh\nUSER root\n')).toEqual([
+    expect(await lint('FROM ubuntu\nRUN apt-get update && apt-get install -y curl=7.88.1-10\nRUN apk add git=2.45.2-r0\nADD notes.txt /\nRUN cd /tmp && make\nRUN curl -s https://x.sh | sh\nUSER root\n')).toEqual([
       ['UntaggedBaseImage', 1],
       ['AptNoCleanup', 2],
       ['AptNoInstallRecommends', 2],
@@ -106,7 +106,7 @@ describe('practice rules and suppression', () => {
       ['CurlPipeShell', 6],
       ['UserRootLast', 7],
     ]);
-    expect(await lint('FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nRUN curl -fsSL https://x.sh | sh\nADD site.tar.gz /srv/\n')).toEqual([]);
+    expect(await lint('FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl=8.5.0-2ubuntu10 && rm -rf /var/lib/apt/lists/*\nRUN curl -fsSL https://x.sh | sh\nADD site.tar.gz /srv/\n')).toEqual([]);
   });
 
   it('honours # tsbuild-lint ignore= and the check=skip directive', async () => {
