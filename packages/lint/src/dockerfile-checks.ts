@@ -9,6 +9,7 @@ import { goQuote } from './buildkit-names.js';
 import { checkFromLines } from './from-checks.js';
 import { checkStageBodies, type BaseImageLookup } from './stage-checks.js';
 import { shellcheckRuns } from './shellcheck.js';
+import { ignoredSources } from './copy-ignored.js';
 
 export interface DockerfileInput {
   text: string;
@@ -54,6 +55,10 @@ export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]>
   await checkSecrets(parsed.instructions, report);
   checkFinalUser(stages.at(-1), report);
   if (input.contextDir) {
+    for (const { instruction, source } of ignoredSources(parsed.instructions, input.contextDir, input.dockerfilePath)) {
+      const verb = instruction.keyword === 'ADD' ? 'Add' : 'Copy';
+      report('CopyIgnoredFile', instruction, `Attempting to ${verb} file ${goQuote(source)} that is excluded by .dockerignore`);
+    }
     for (const found of secretFilesCopied(parsed.instructions, input.contextDir, input.dockerfilePath)) {
       report('SecretFileCopied', found.instruction, `${found.instruction.keyword} copies the secret file "${found.path}" (${found.kind}) into the image`);
     }

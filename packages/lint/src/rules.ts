@@ -20,6 +20,7 @@ export const RULES: RuleInfo[] = [
   { id: 'LegacyKeyValueFormat', category: 'style', severity: 'warning', help: 'Use the KEY=value form of ENV and LABEL; the "KEY value" form is legacy.' },
   { id: 'RedundantTargetPlatform', category: 'best-practice', severity: 'warning', help: 'FROM --platform=$TARGETPLATFORM is the default and can be removed.' },
   { id: 'FromPlatformFlagConstDisallowed', category: 'best-practice', severity: 'warning', help: 'FROM --platform should not be a constant: use $BUILDPLATFORM or a build arg.' },
+  { id: 'CopyIgnoredFile', category: 'correctness', severity: 'warning', help: 'COPY/ADD names a file the .dockerignore excludes, so the build does not see it: fix the source or the ignore file.' },
   { id: 'ExposeProtoCasing', category: 'style', severity: 'warning', help: 'EXPOSE protocols should be lowercase (tcp, udp, sctp).' },
   { id: 'ExposeInvalidFormat', category: 'correctness', severity: 'warning', help: 'EXPOSE takes PORT[/PROTO]; IP addresses and host ports belong to the runtime (docker run -p).' },
   { id: 'SecretsUsedInArgOrEnv', category: 'secret', severity: 'warning', help: `ARG and ENV values are stored in the image config and history. ${SECRET_FIX}` },
