@@ -130,3 +130,21 @@ describe('hostile ADD archives', () => {
     expect(mountsUnder(t.root)).toEqual([]);
   });
 });
+
+describe('names Node cannot read back', () => {
+  it('refuses a context file whose name is not UTF-8, and a RUN that makes one, each at its line', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = t.contextDir({ Dockerfile: 'FROM busybox\nCOPY . /ctx/\n', 'new\nline': 'newline in the name\n' });
+    writeFileSync(Buffer.from(`${dir}/bad\xffname`, 'latin1'), 'x');
+    const copy = await t.buildError('FROM busybox\nCOPY . /ctx/\n', {}, { contextDir: dir });
+    expect([copy.code, copy.location?.line]).toEqual(['NON_UTF8_NAME', 2]);
+    const run = await t.buildError('FROM busybox\nRUN echo ok\nRUN touch "$(printf "x\\377y")"\n');
+    expect([run.code, run.location?.line]).toEqual(['NON_UTF8_NAME', 3]);
+    expect(mountsUnder(t.root)).toEqual([]);
+
+    // A newline is fine in a name.
+    const result = await t.build('FROM busybox\nCOPY new* /n/\n', { 'new\nline': 'newline in the name\n' });
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    expect(image.layers.at(-1)!.find((e) => e.name === 'n/new\nline')?.content).toBe('newline in the name\n');
+  });
+});

@@ -41,6 +41,9 @@ const USTAR_NAME_LIMIT = 100;
  */
 export function diffUpperdir(upperDir: string, options: DiffOptions = {}): LayerDiff {
   const pack = tar.pack();
+  // A failed walk destroys the pack with its error; `done` carries that error to the caller, so
+  // an 'error' event nobody listens to must not take the process down.
+  pack.on('error', () => undefined);
   const walker = new UpperWalker(path.resolve(upperDir), pack, options);
   const done = walker.run().then(
     () => void pack.finalize(),
@@ -81,7 +84,7 @@ class UpperWalker {
       const rel = relDir === '' ? name : `${relDir}/${name}`;
       if (this.options.exclude?.has(`/${rel}`)) continue;
       const full = path.join(dir, name);
-      const info = lstatSync(full);
+      const info = lstatName(full, rel);
       if (info.isCharacterDevice() && info.rdev === 0) {
         await this.add({ ...this.baseHeader(info), name: joinName(relDir, `.wh.${name}`), type: 'file', mode: 0, uid: 0, gid: 0 });
         continue;
@@ -166,6 +169,18 @@ class UpperWalker {
     }
     sink.end(undefined as unknown as Buffer);
     await finished;
+  }
+}
+
+/** lstat, with a clear error for a name Node cannot read back (not valid UTF-8: it comes back with U+FFFD). */
+function lstatName(full: string, rel: string): Stats {
+  try {
+    return lstatSync(full);
+  } catch (error) {
+    if (rel.includes('\uFFFD')) {
+      throw new TsbuildError('NON_UTF8_NAME', `the step created ${JSON.stringify(`/${rel}`)}, whose name is not valid UTF-8, which tsbuild does not support yet`, { cause: error });
+    }
+    throw error;
   }
 }
 

@@ -1,4 +1,5 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { TsbuildError } from '@tsbuild/errors';
 import path from 'node:path';
 import { dockerPatternMatcher } from './ignore-matcher.js';
 import { sortedNames } from './wildcard.js';
@@ -58,7 +59,12 @@ export function walkTree(hostDir: string, contextPath: string, sourcePath: strin
       let stat: Stats;
       try {
         stat = lstatSync(hostPath);
-      } catch {
+      } catch (error) {
+        // Node reads names as UTF-8; a name that is not comes back with U+FFFD and cannot be
+        // opened. Refuse it rather than leave the file out of the image without a word.
+        if (name.includes('\uFFFD')) {
+          throw new TsbuildError('NON_UTF8_NAME', `cannot copy ${JSON.stringify(childCtx)}: its name is not valid UTF-8, which tsbuild does not support; rename the file or exclude it in .dockerignore`, { cause: error });
+        }
         continue; // vanished while walking
       }
       const dropped = filter.ignored(childCtx) || filter.excluded(childSrc);
