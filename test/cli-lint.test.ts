@@ -63,6 +63,18 @@ describe('tsbuild lint on a Dockerfile', () => {
     }
   });
 
+  it('--config changes severities: a warning made an error fails the run', () => {
+    const config = join(context, '..', `lint-config-${process.pid}.json`);
+    writeFileSync(config, JSON.stringify({ ignore: ['UndefinedVar'], severity: { JSONArgsRecommended: 'error' } }));
+    try {
+      const result = tsbuild(['lint', '--config', config, '--format', 'json'], { cwd: context, env: env() });
+      expect(result.status).toBe(1);
+      expect((JSON.parse(result.stdout) as Array<Record<string, unknown>>).map((f) => [f.rule, f.severity])).toEqual([['JSONArgsRecommended', 'error']]);
+    } finally {
+      rmSync(config, { force: true });
+    }
+  });
+
   it('rejects a threshold that is not a number', () => {
     const result = tsbuild(['lint', '--image', 'registry.local/golang:1.22', '--max-wasted-bytes', 'lots'], { env: env() });
     expect(result.status).not.toBe(0);

@@ -10,6 +10,7 @@ import { checkFromLines } from './from-checks.js';
 import { checkStageBodies, type BaseImageLookup } from './stage-checks.js';
 import { shellcheckRuns } from './shellcheck.js';
 import { ignoredSources } from './copy-ignored.js';
+import { applyLintConfig, findLintConfig, type LintConfig } from './config.js';
 
 export interface DockerfileInput {
   text: string;
@@ -23,6 +24,8 @@ export interface DockerfileInput {
   resolveBaseImage?: BaseImageLookup;
   /** Check RUN scripts with `shellcheck` when it is installed (default true). */
   shellcheck?: boolean;
+  /** Rules switched off and severities changed; default: the context's .tsbuild-lint.json, if any. */
+  config?: LintConfig;
 }
 
 interface Stage {
@@ -71,8 +74,9 @@ export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]>
       if (!quiet) kept.push(finding);
     }
   }
+  const config = input.config ?? (input.contextDir ? findLintConfig(input.contextDir) : undefined);
   // In Dockerfile order (stable: rules of one line keep the order they ran in).
-  return kept.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return applyLintConfig(kept, config).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
 function splitStages(instructions: RawInstruction[]): { globalArgs: RawInstruction[]; stages: Stage[] } {

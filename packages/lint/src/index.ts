@@ -5,3 +5,5 @@ export { lintDockerfile, type DockerfileInput } from './dockerfile-checks.js';
 export { scanImage, type ImageScan, type ScanOptions } from './image-scan.js';
 export { toSarif } from './sarif.js';
 export { toGithubCommands, toMarkdownSummary } from './github.js';
+export * from './config.js';
+export type { BaseImageLookup } from './stage-checks.js';

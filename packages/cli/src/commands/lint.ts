@@ -35,6 +35,8 @@ Options:
       --image REF|PATH         Scan an image: a local name, an OCI archive or an OCI layout dir
       --format text|json|sarif|github   Output (default text)
       --fail-on error|warning|none      Exit 1 when a finding is this severe (default error)
+      --config FILE            Rules to ignore and severities: {"ignore": [RULE…], "severity": {RULE: "error"|"warning"|"info"}}
+                               (default CONTEXT/.tsbuild-lint.json when it exists)
       --max-wasted-bytes N     Image scan: exit 1 when more bytes than this are wasted
       --min-efficiency F       Image scan: exit 1 below this efficiency (0..1)
 
@@ -50,6 +52,7 @@ Examples:
       'fail-on': { type: 'string', default: 'error' },
       'max-wasted-bytes': { type: 'string' },
       'min-efficiency': { type: 'string' },
+      config: { type: 'string' },
     });
     const format = values.format as string;
     const failOn = values['fail-on'] as string;
@@ -57,13 +60,14 @@ Examples:
     if (!FAIL_ON.includes(failOn)) throw new TsbuildError('USAGE', `lint: --fail-on must be error, warning or none, not "${failOn}"`, { kind: 'usage' });
 
     // Loaded here, not at start-up: secretlint costs 150 ms that other commands should not pay.
-    const { lintDockerfile, scanImage } = await import('@tsbuild/lint');
+    const { lintDockerfile, scanImage, readLintConfig, applyLintConfig } = await import('@tsbuild/lint');
+    const config = values.config === undefined ? undefined : readLintConfig(values.config as string);
     let findings: Finding[];
     let gate = false;
     let dockerfileText: string | undefined;
     if (values.image !== undefined) {
       const scan = await scanImage(openStores().content, await imageTarget(values.image as string));
-      findings = scan.findings;
+      findings = applyLintConfig(scan.findings, config);
       const maxWasted = numberOption(values['max-wasted-bytes'] as string | undefined, '--max-wasted-bytes', Infinity);
       const minEfficiency = numberOption(values['min-efficiency'] as string | undefined, '--min-efficiency', 0);
       gate = scan.wastedBytes > maxWasted || scan.efficiency < minEfficiency;
@@ -75,6 +79,7 @@ Examples:
         file: input.file,
         contextDir: input.context,
         resolveBaseImage: localBaseImage,
+        ...(config ? { config } : {}),
         ...(values.file ? { dockerfilePath: values.file as string } : {}),
       });
       dockerfileText = input.text;
