@@ -10,6 +10,7 @@ import { checkFromLines } from './from-checks.js';
 import { checkStageBodies, type BaseImageLookup } from './stage-checks.js';
 import { shellcheckRuns } from './shellcheck.js';
 import { ignoredSources } from './copy-ignored.js';
+import { secretMountCopies } from './secret-mounts.js';
 import { applyLintConfig, findLintConfig, type LintConfig } from './config.js';
 
 export interface DockerfileInput {
@@ -214,14 +215,31 @@ async function checkSecrets(instructions: RawInstruction[], report: Report): Pro
       for (const [name, value] of namedValues(raw)) {
         const found = value === undefined ? [] : await findSecrets(`${name}=${value}`);
         if (found.length > 0) report('SecretValueInArgOrEnv', raw, `${raw.keyword} ${name} holds a ${found[0]!.kind}`);
+        else if (looksLikeSecretName(name) && value !== undefined && looksRandom(value)) report('SecretValueInArgOrEnv', raw, `${raw.keyword} ${name} holds a random-looking value (${value.length} characters)`);
         else if (looksLikeSecretName(name) && !looksLikeReference(value)) report('SecretsUsedInArgOrEnv', raw, `Do not use ARG or ENV instructions for sensitive data (${raw.keyword} "${name}")`);
       }
     }
     if (raw.keyword === 'RUN') {
       const found = await findSecrets([raw.args.join(' '), ...raw.heredocs.map((h) => h.content)].join('\n'));
       if (found.length > 0) report('SecretInRunCommand', raw, `RUN command holds a ${found[0]!.kind}, which lands in the image history`);
+      for (const copy of secretMountCopies(raw)) {
+        report('SecretMountCopied', raw, `RUN writes the secret "${copy.id}" from its mount to ${copy.destination}, so the layer keeps it: use it where it is mounted, or remove ${copy.destination} in the same RUN`);
+      }
     }
   }
+}
+
+/**
+ * A value that looks generated rather than chosen: long, no spaces, and over 3.5 bits of
+ * Shannon entropy per character (hex keys score 4, base64 about 5.5, words about 3).
+ */
+function looksRandom(value: string): boolean {
+  if (value.length < 20 || /\s/.test(value) || looksLikeReference(value) || value.includes('$')) return false;
+  const counts = new Map<string, number>();
+  for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let entropy = 0;
+  for (const count of counts.values()) entropy -= (count / value.length) * Math.log2(count / value.length);
+  return entropy > 3.5;
 }
 
 /** A value that names where a secret is (a path, a variable) rather than being one. */

@@ -26,6 +26,7 @@ export const RULES: RuleInfo[] = [
   { id: 'SecretsUsedInArgOrEnv', category: 'secret', severity: 'warning', help: `ARG and ENV values are stored in the image config and history. ${SECRET_FIX}` },
   { id: 'SecretValueInArgOrEnv', category: 'secret', severity: 'error', help: `An ARG or ENV value is a secret (a known token format); it is stored in the image. ${SECRET_FIX}` },
   { id: 'SecretInRunCommand', category: 'secret', severity: 'error', help: `A RUN command holds a token written inline; the command is stored in the image history. ${SECRET_FIX}` },
+  { id: 'SecretMountCopied', category: 'secret', severity: 'error', help: `A RUN copies a secret out of its secret mount into the filesystem, where the layer keeps it. Read it where it is mounted (or point the mount's target= where the tool looks), or delete the copy in the same RUN.` },
   { id: 'SecretFileCopied', category: 'secret', severity: 'error', help: `COPY/ADD puts a secret file from the context into the image. Exclude it in .dockerignore; ${SECRET_FIX}` },
   { id: 'ShellCheck', category: 'correctness', severity: 'warning', help: 'shellcheck found a problem in a RUN script (the message starts with its SC code; see https://www.shellcheck.net/wiki/). Switch one off with # tsbuild-lint ignore=ShellCheck above the RUN, or # shellcheck disable=SCnnnn in a heredoc script.' },
   { id: 'UntaggedBaseImage', category: 'best-practice', severity: 'warning', help: 'Pin the base image to a tag (better: a digest) so builds are repeatable.' },
