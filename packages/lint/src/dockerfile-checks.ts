@@ -2,7 +2,7 @@ import { parseDockerfile, type RawInstruction } from '@tsbuild/frontend';
 
 import type { Finding } from './finding.js';
 import { ruleInfo } from './rules.js';
-import { findSecrets, looksLikeSecretName } from './secrets.js';
+import { findSecrets, looksLikeSecretName, namesPublicKeyMaterial } from './secrets.js';
 import { secretFilesCopied } from './secret-files.js';
 import { suppressed } from './suppress.js';
 import { goQuote } from './buildkit-names.js';
@@ -215,7 +215,7 @@ async function checkSecrets(instructions: RawInstruction[], report: Report): Pro
       for (const [name, value] of namedValues(raw)) {
         const found = value === undefined ? [] : await findSecrets(`${name}=${value}`);
         if (found.length > 0) report('SecretValueInArgOrEnv', raw, `${raw.keyword} ${name} holds a ${found[0]!.kind}`);
-        else if (looksLikeSecretName(name) && value !== undefined && looksRandom(value)) report('SecretValueInArgOrEnv', raw, `${raw.keyword} ${name} holds a random-looking value (${value.length} characters)`);
+        else if (looksLikeSecretName(name) && !namesPublicKeyMaterial(name) && value !== undefined && looksRandom(value)) report('SecretValueInArgOrEnv', raw, `${raw.keyword} ${name} holds a random-looking value (${value.length} characters)`);
         else if (looksLikeSecretName(name) && !looksLikeReference(value)) report('SecretsUsedInArgOrEnv', raw, `Do not use ARG or ENV instructions for sensitive data (${raw.keyword} "${name}")`);
       }
     }

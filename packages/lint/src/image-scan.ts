@@ -6,7 +6,7 @@ import { loadImage, type ContentStore, type Descriptor, type HistoryEntry } from
 
 import type { Finding } from './finding.js';
 import { ruleInfo } from './rules.js';
-import { findSecrets, looksLikeSecretName } from './secrets.js';
+import { findSecrets, looksLikeSecretName, namesPublicKeyMaterial } from './secrets.js';
 
 export interface ImageScan {
   findings: Finding[];
@@ -144,11 +144,6 @@ async function configFindings(env: string[], labels: Record<string, string>): Pr
     }
   }
   return findings;
-}
-
-/** Official images set `GPG_KEY`/`*_GPG_KEYS` to public key fingerprints: not secrets. */
-function namesPublicKeyMaterial(name: string): boolean {
-  return /(^|_)(GPG|PGP|FINGERPRINTS?|KEYRING|KEYSERVER)(_|$)/i.test(name);
 }
 
 /** `RUN |2 A=1 B=2 /bin/sh -c …`: BuildKit records the build args a RUN saw in created_by. */

@@ -27,5 +27,7 @@ describe('secret leak rules', () => {
     expect(await secrets('ARG DB_PASSWORD=changeme')).toEqual(['SecretsUsedInArgOrEnv@2: Do not use ARG or ENV instructions for sensitive data (ARG "DB_PASSWORD")']);
     expect(await secrets('ENV API_KEY=/run/secrets/api_key_for_the_service')).toEqual([]);
     expect(await secrets('ENV BUILD_ID=9f8e7d6c5b4a39281706f5e4d3c2b1a0')).toEqual([]);
+    // Official images' GPG_KEY is a public key fingerprint: BuildKit's name warning only.
+    expect(await secrets('ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D')).toEqual(['SecretsUsedInArgOrEnv@2: Do not use ARG or ENV instructions for sensitive data (ENV "GPG_KEY")']);
   });
 });
