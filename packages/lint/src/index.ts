@@ -1,5 +1,5 @@
 export type { Category, Finding, RuleInfo, Severity } from './finding.js';
-export { RULES, ruleInfo } from './rules.js';
+export { RULES, ruleInfo, ruleUrl } from './rules.js';
 export { findSecrets, looksLikeSecretName, type SecretMatch } from './secrets.js';
 export { lintDockerfile, type DockerfileInput } from './dockerfile-checks.js';
 export { scanImage, type ImageScan, type ScanOptions } from './image-scan.js';

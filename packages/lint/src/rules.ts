@@ -48,6 +48,22 @@ export const RULES: RuleInfo[] = [
   { id: 'WastedSpace', category: 'waste', severity: 'warning', help: 'Bytes added in one layer and deleted or overwritten in a later one still ship: do both in one RUN, or use a multi-stage build.' },
 ];
 
+/** BuildKit's build checks: their documentation lives at docs.docker.com. */
+const BUILDKIT_CHECKS = new Set([
+  'StageNameCasing', 'FromAsCasing', 'NoEmptyContinuation', 'ConsistentInstructionCasing', 'DuplicateStageName', 'ReservedStageName',
+  'JSONArgsRecommended', 'MaintainerDeprecated', 'UndefinedArgInFrom', 'WorkdirRelativePath', 'UndefinedVar', 'MultipleInstructionsDisallowed',
+  'LegacyKeyValueFormat', 'InvalidBaseImagePlatform', 'RedundantTargetPlatform', 'SecretsUsedInArgOrEnv', 'InvalidDefaultArgInFrom',
+  'FromPlatformFlagConstDisallowed', 'CopyIgnoredFile', 'ExposeProtoCasing', 'ExposeInvalidFormat',
+]);
+
+/** Where a rule is documented: BuildKit's page for its checks, shellcheck's wiki; undefined for ours (the help text says it all). */
+export function ruleUrl(id: string): string | undefined {
+  if (id === 'ShellCheck') return 'https://www.shellcheck.net/wiki/';
+  if (!BUILDKIT_CHECKS.has(id)) return undefined;
+  const kebab = id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  return `https://docs.docker.com/go/dockerfile/rule/${kebab}/`;
+}
+
 export function ruleInfo(id: string): RuleInfo {
   const info = RULES.find((r) => r.id === id);
   if (!info) throw new Error(`unknown lint rule ${id}`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Finding } from './finding.js';
-import { RULES } from './rules.js';
+import { RULES, ruleUrl } from './rules.js';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 /** GitHub code scanning's `security-severity` (0-10) for secret findings. */
@@ -26,6 +26,7 @@ export function toSarif(findings: Finding[], version: string): object {
               shortDescription: { text: rule.help.split('. ')[0]!.replace(/\.$/, '') },
               fullDescription: { text: rule.help },
               help: { text: rule.help, markdown: rule.help },
+              ...(ruleUrl(rule.id) ? { helpUri: ruleUrl(rule.id) } : {}),
               defaultConfiguration: { level: LEVEL[rule.severity] },
               properties: {
                 tags: [rule.category, ...(rule.category === 'secret' ? ['security'] : [])],

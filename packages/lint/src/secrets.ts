@@ -45,7 +45,7 @@ export function looksLikeSecretName(name: string): boolean {
 }
 
 const SECRET_WORDS = new Set(['apikey', 'auth', 'credential', 'credentials', 'key', 'password', 'passwd', 'pword', 'secret', 'token']);
-const NOT_A_VALUE = new Set(['file', 'path', 'dir', 'url', 'uri', 'id', 'name', 'type', 'length', 'size', 'env', 'var', 'location', 'host', 'server', 'endpoint', 'algorithm', 'mode']);
+const NOT_A_VALUE = new Set(['file', 'path', 'dir', 'url', 'uri', 'name', 'type', 'length', 'size', 'env', 'var', 'location', 'host', 'server', 'endpoint', 'algorithm', 'mode']);
 
 /** Official images set `GPG_KEY`/`*_GPG_KEYS` to public key fingerprints: random-looking, not secret. */
 export function namesPublicKeyMaterial(name: string): boolean {

@@ -26,8 +26,20 @@ describe('secret leak rules', () => {
     expect(await secrets('ENV API_KEY=9f8e7d6c5b4a39281706f5e4d3c2b1a0')).toEqual(['SecretValueInArgOrEnv@2: ENV API_KEY holds a random-looking value (32 characters)']);
     expect(await secrets('ARG DB_PASSWORD=changeme')).toEqual(['SecretsUsedInArgOrEnv@2: Do not use ARG or ENV instructions for sensitive data (ARG "DB_PASSWORD")']);
     expect(await secrets('ENV API_KEY=/run/secrets/api_key_for_the_service')).toEqual([]);
+    // An access key ID is half a credential: BuildKit flags it, so do we.
+    expect(await secrets('ARG AWS_ACCESS_KEY_ID')).toEqual(['SecretsUsedInArgOrEnv@2: Do not use ARG or ENV instructions for sensitive data (ARG "AWS_ACCESS_KEY_ID")']);
     expect(await secrets('ENV BUILD_ID=9f8e7d6c5b4a39281706f5e4d3c2b1a0')).toEqual([]);
     // Official images' GPG_KEY is a public key fingerprint: BuildKit's name warning only.
     expect(await secrets('ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D')).toEqual(['SecretsUsedInArgOrEnv@2: Do not use ARG or ENV instructions for sensitive data (ENV "GPG_KEY")']);
+  });
+});
+
+describe('rule documentation links', () => {
+  it("BuildKit's checks link to docs.docker.com, shellcheck to its wiki, ours to nothing", async () => {
+    const { ruleUrl } = await import('@tsbuild/lint');
+    expect(ruleUrl('JSONArgsRecommended')).toBe('https://docs.docker.com/go/dockerfile/rule/json-args-recommended/');
+    expect(ruleUrl('FromPlatformFlagConstDisallowed')).toBe('https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/');
+    expect(ruleUrl('ShellCheck')).toBe('https://www.shellcheck.net/wiki/');
+    expect(ruleUrl('WastedSpace')).toBeUndefined();
   });
 });
