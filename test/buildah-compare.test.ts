@@ -79,7 +79,7 @@ function withoutBuildahMountpoints(theirs: TreeEntry[], ours: TreeEntry[]): Tree
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-const CONFIG_FIELDS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Volumes', 'StopSignal'];
+const CONFIG_FIELDS = ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Volumes', 'StopSignal', 'Healthcheck'];
 
 /** The config fields both must agree on; buildah's own `io.buildah.version` label is not one. */
 function pick(config: Record<string, unknown>) {
@@ -90,6 +90,10 @@ function pick(config: Record<string, unknown>) {
   return Object.fromEntries(CONFIG_FIELDS.map((f) => [f, f === 'Labels' ? (Object.keys(labels).length ? labels : null) : f === 'Env' ? env : (config[f] ?? null)]));
 }
 
+// Not compared, because buildah 1.28 differs from BuildKit there and we follow BuildKit:
+// COPY --chmod on parent directories the copy creates (BuildKit applies the mode, fsutil#228;
+// buildah 0755); a shell-form CMD after SHELL (BuildKit runs it with that SHELL, buildah with
+// /bin/sh -c); EXPOSE of a port range (BuildKit lists each port, buildah keeps "8000-8002/tcp").
 const cases: Array<[string, Record<string, string>]> = [
   ['files', {
     Dockerfile: `FROM busybox
@@ -112,6 +116,40 @@ STOPSIGNAL SIGTERM
     'a.txt': 'alpha\n',
     'dir/b.txt': 'bravo\n',
     'dir/nested/c.txt': 'charlie\n',
+  }],
+  ['layers-replace', {
+    Dockerfile: `FROM busybox
+RUN mkdir -p /a/b /c && echo one > /a/b/f && echo two > /c/g && ln -s /a/b /link && ln /c/g /c/hard
+RUN rm -rf /a/b && echo now-a-file > /a/b && rm /link && mkdir /link && chmod 2775 /link
+RUN rm /c/g && echo replaced > /c/g && touch -d @0 /c/g && mkdir -p /empty/dir && chown -R 65534:65534 /empty
+COPY --chown=65534:0 --chmod=4755 tool.sh /usr/bin/
+COPY dir/ /opt/dir
+COPY dir /opt/dir2/
+WORKDIR /opt/dir2
+RUN ln -sf ../dir sibling && ls -1A > /listing
+`,
+    'tool.sh': '#!/bin/sh\necho tool\n',
+    'dir/x.txt': 'x\n',
+    'dir/sub/y.txt': 'y\n',
+  }],
+  ['args-env', {
+    Dockerfile: `ARG BASE=busybox
+FROM \${BASE}
+ARG VERSION=1.0
+ARG UNUSED
+ENV APP_VERSION=\${VERSION} HOME_DIR=/home/\${USER:-nobody}
+ENV PATH=/app/bin:\$PATH
+RUN echo "\$VERSION \$APP_VERSION \$HOME_DIR" > /versions && env | grep -E '^(VERSION|APP_VERSION)=' | sort > /env-seen
+SHELL ["/bin/sh", "-ec"]
+RUN echo "shell changed" > /shell
+USER 65534:65534
+RUN id > /tmp/id-seen
+USER root
+LABEL version=\${VERSION} "quoted key"="a value"
+EXPOSE 8000/tcp 9000/udp
+HEALTHCHECK --interval=10s --retries=2 CMD ["true"]
+CMD ["sleep", "1"]
+`,
   }],
 ];
 

@@ -94,11 +94,11 @@ describe('runContainer', () => {
       await runContainer(spec(merged, ['id'], { user }), output);
       return output.stdout;
     };
-    // As BuildKit: the supplementary groups are the ones listing the user (busybox id prints getgroups()).
-    expect(await ids('app')).toEqual(['uid=1000(app) gid=1000(app) groups=2000(extra)']);
-    expect(await ids('app:extra')).toEqual(['uid=1000(app) gid=2000(extra)']);
-    expect(await ids('4242')).toEqual(['uid=4242 gid=0(root)']);
-    expect(await ids('')).toEqual(['uid=0(root) gid=0(root)']);
+    // As BuildKit: the primary group, then the groups that list the user (busybox id prints getgroups()).
+    expect(await ids('app')).toEqual(['uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)']);
+    expect(await ids('app:extra')).toEqual(['uid=1000(app) gid=2000(extra) groups=2000(extra)']);
+    expect(await ids('4242')).toEqual(['uid=4242 gid=0(root) groups=0(root)']);
+    expect(await ids('')).toEqual(['uid=0(root) gid=0(root) groups=0(root)']);
   });
 
   it('refuses an unknown user name before starting anything', async () => {

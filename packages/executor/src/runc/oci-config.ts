@@ -98,7 +98,8 @@ export function runtimeConfig(spec: RunSpec, user: ResolvedUser, bundleDir: stri
     hostname: spec.hostname ?? 'tsbuild',
     process: {
       terminal: false,
-      user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length > 0 ? { additionalGids: user.additionalGids } : {}) },
+      // The primary gid is always a supplementary group too (CVE-2022-36109; BuildKit, Docker, buildah).
+      user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([user.gid, ...user.additionalGids])] },
       args: spec.args,
       env: withDefaultPath(spec.env),
       cwd: spec.cwd ?? '/',

@@ -24,7 +24,8 @@ interface GroupEntry {
  */
 export function resolveUser(rootfs: string, user: string | undefined): ResolvedUser {
   const spec = user ?? '';
-  if (spec === '') return { uid: 0, gid: 0, additionalGids: [] };
+  // No USER runs as root with root's groups (BuildKit #2428); an image without a root entry gets 0:0.
+  if (spec === '') return (readDatabase(rootfs, 'passwd', parsePasswdLine) ?? []).some((e) => e.name === 'root') ? resolveUser(rootfs, 'root') : { uid: 0, gid: 0, additionalGids: [] };
   const fast = numericPair(spec);
   if (fast) return { ...fast, additionalGids: [] };
 
