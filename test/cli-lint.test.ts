@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostPlatform } from '@tsbuild/frontend';
 import { ContentStore, ImageStore } from '@tsbuild/oci';
 
 import { tsbuild } from './support/cli.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'tsbuild-cli-lint-root-'));
   context = mkdtempSync(join(tmpdir(), 'tsbuild-cli-lint-ctx-'));
   // A local base image: its ENV tells UndefinedVar that GOPATH is defined.
-  const image = await storeTestImage(new ContentStore(root), { layers: [{ 'etc/hostname': 'x\n' }], config: { Env: ['PATH=/usr/local/go/bin:/usr/bin:/bin', 'GOPATH=/go'] } });
+  const image = await storeTestImage(new ContentStore(root), { architecture: hostPlatform().architecture, layers: [{ 'etc/hostname': 'x\n' }], config: { Env: ['PATH=/usr/local/go/bin:/usr/bin:/bin', 'GOPATH=/go'] } });
   await new ImageStore(root).tag('registry.local/golang:1.22', image.descriptor);
   writeFileSync(join(context, 'Dockerfile'), 'FROM registry.local/golang:1.22\nENV PATH=$GOPATH/bin:$PATH\nCOPY . $GOPTH/src\nCMD go run .\n');
 });

@@ -18,6 +18,7 @@ export const RULES: RuleInfo[] = [
   { id: 'WorkdirRelativePath', category: 'correctness', severity: 'warning', help: 'A relative WORKDIR depends on the base image\'s working directory; use an absolute path.' },
   { id: 'MultipleInstructionsDisallowed', category: 'correctness', severity: 'warning', help: 'Only the last CMD, ENTRYPOINT or HEALTHCHECK of a stage takes effect; remove the others.' },
   { id: 'LegacyKeyValueFormat', category: 'style', severity: 'warning', help: 'Use the KEY=value form of ENV and LABEL; the "KEY value" form is legacy.' },
+  { id: 'InvalidBaseImagePlatform', category: 'correctness', severity: 'warning', help: "The base image's platform is not the one the build targets: it will run under emulation or not at all. Pick the right image or --platform." },
   { id: 'RedundantTargetPlatform', category: 'best-practice', severity: 'warning', help: 'FROM --platform=$TARGETPLATFORM is the default and can be removed.' },
   { id: 'FromPlatformFlagConstDisallowed', category: 'best-practice', severity: 'warning', help: 'FROM --platform should not be a constant: use $BUILDPLATFORM or a build arg.' },
   { id: 'CopyIgnoredFile', category: 'correctness', severity: 'warning', help: 'COPY/ADD names a file the .dockerignore excludes, so the build does not see it: fix the source or the ignore file.' },

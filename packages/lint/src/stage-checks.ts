@@ -1,4 +1,4 @@
-import { DEFAULT_PATH, expandWord, type BaseImageConfig, type RawInstruction } from '@tsbuild/frontend';
+import { DEFAULT_PATH, expandWord, hostPlatform, type BaseImageConfig, type Platform, type RawInstruction } from '@tsbuild/frontend';
 
 import { suggestName } from './buildkit-names.js';
 
@@ -9,8 +9,11 @@ export interface LintStage {
   body: RawInstruction[];
 }
 
-/** A base image's config when it is known locally (its ENV names feed UndefinedVar, its SHELL JSONArgsRecommended). */
-export type BaseImageLookup = (ref: string) => Promise<BaseImageConfig | undefined>;
+/**
+ * A base image's config when it is known locally: its ENV names feed UndefinedVar, its SHELL
+ * JSONArgsRecommended, its platform InvalidBaseImagePlatform.
+ */
+export type BaseImageLookup = (ref: string, platform: Platform) => Promise<(BaseImageConfig & { platform?: Platform }) | undefined>;
 
 export type StageReport = (rule: string, raw: RawInstruction, message: string) => void;
 
@@ -37,13 +40,13 @@ const NON_ENV_ARGS = new Set(['BUILDKIT_SBOM_SCAN_CONTEXT', 'BUILDKIT_SBOM_SCAN_
 export async function checkStageBodies(stages: LintStage[], escape: '\\' | '`', lookupBase: BaseImageLookup | undefined, report: StageReport): Promise<void> {
   const ends: StageState[] = [];
   for (const [index, stage] of stages.entries()) {
-    const state = await initialState(stage, stages.slice(0, index), ends, lookupBase);
+    const state = await initialState(stage, stages.slice(0, index), ends, lookupBase, report);
     checkBody(stage, state, escape, report);
     ends.push(state);
   }
 }
 
-async function initialState(stage: LintStage, earlier: LintStage[], ends: StageState[], lookupBase: BaseImageLookup | undefined): Promise<StageState> {
+async function initialState(stage: LintStage, earlier: LintStage[], ends: StageState[], lookupBase: BaseImageLookup | undefined, report: StageReport): Promise<StageState> {
   const image = stage.from.args[0] ?? '';
   const parent = earlier.findIndex((s) => s.name !== undefined && s.name === image.toLowerCase());
   if (parent >= 0) {
@@ -51,11 +54,28 @@ async function initialState(stage: LintStage, earlier: LintStage[], ends: StageS
     return { env: end.env && new Map(end.env), args: new Set(end.args), shell: end.shell, workdirSet: end.workdirSet };
   }
   if (image.toLowerCase() === 'scratch') return { env: new Map([['PATH', DEFAULT_PATH]]), args: new Set(), shell: false, workdirSet: false };
-  const config = image.includes('$') || !lookupBase ? undefined : await lookupBase(image);
+  const expected = expectedPlatform(stage.from);
+  const config = image.includes('$') || !lookupBase || !expected ? undefined : await lookupBase(image, expected);
   if (!config) return { env: undefined, args: new Set(), shell: false, workdirSet: false };
+  if (config.platform && expected && (config.platform.os !== expected.os || config.platform.architecture !== expected.architecture)) {
+    report('InvalidBaseImagePlatform', stage.from, `Base image ${image} was pulled with platform ${JSON.stringify(formatPlatform(config.platform))}, expected ${JSON.stringify(formatPlatform(expected))} for current build`);
+  }
   const env = new Map((config.env ?? []).map((e) => [e.slice(0, Math.max(0, e.indexOf('='))), e.slice(e.indexOf('=') + 1)] as [string, string]));
   if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH);
   return { env, args: new Set(), shell: (config.shell ?? []).length > 0, workdirSet: false };
+}
+
+/** The platform a FROM asks for: its constant --platform, or the host's; undefined when a variable decides. */
+function expectedPlatform(from: RawInstruction): Platform | undefined {
+  const flag = from.flags.find((f) => f.startsWith('--platform='))?.slice('--platform='.length);
+  if (flag === undefined) return hostPlatform();
+  if (flag.includes('$')) return undefined;
+  const [os = '', architecture = '', variant] = flag.split('/');
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+function formatPlatform(p: Platform): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
 function checkBody(stage: LintStage, state: StageState, escape: '\\' | '`', report: StageReport): void {

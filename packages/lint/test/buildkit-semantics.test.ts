@@ -77,6 +77,14 @@ describe("BuildKit's conditions and messages", () => {
     expect(await found(text, { resolveBaseImage })).toEqual(["UndefinedVar@3: Usage of undefined variable '$GOPTH' (did you mean $GOPATH?)"]);
   });
 
+  it('InvalidBaseImagePlatform: a local base image of another platform than the FROM asks for', async () => {
+    const resolveBaseImage = async (ref: string) => (ref === 'app/base:1' ? { env: ['PATH=/bin'], platform: { os: 'linux', architecture: 'riscv64' } } : undefined);
+    const { hostPlatform } = await import('@tsbuild/frontend');
+    const host = [hostPlatform().os, hostPlatform().architecture, hostPlatform().variant].filter(Boolean).join('/');
+    expect(await found('FROM app/base:1\n', { resolveBaseImage })).toEqual([`InvalidBaseImagePlatform@1: Base image app/base:1 was pulled with platform "linux/riscv64", expected "${host}" for current build`]);
+    expect(await found('FROM --platform=linux/riscv64 app/base:1 AS riscv64\n', { resolveBaseImage })).toEqual([]);
+  });
+
   it('NoEmptyContinuation says what BuildKit says', async () => {
     expect(await found('FROM alpine:3\nRUN echo a \\\n\n  b\n')).toEqual(['NoEmptyContinuation@2: Empty continuation line']);
   });

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, statSync } from 'node:fs';
 
 import { TsbuildError } from '@tsbuild/errors';
 import { importOciArchive, importOciLayout, loadImage, type Descriptor } from '@tsbuild/oci';
-import type { BaseImageConfig } from '@tsbuild/frontend';
+import type { BaseImageConfig, Platform } from '@tsbuild/frontend';
 import type { Finding } from '@tsbuild/lint';
 
 import { parseCommandArgs } from '../args.js';
@@ -120,12 +120,17 @@ function numberOption(text: string | undefined, flag: string, fallback: number):
   return value;
 }
 
-/** A base image's ENV and SHELL when the image is in the local store (UndefinedVar needs them); never a pull. */
-async function localBaseImage(ref: string): Promise<BaseImageConfig | undefined> {
+/** A base image's ENV, SHELL and platform when the image is in the local store (UndefinedVar needs them); never a pull. */
+async function localBaseImage(ref: string, platform: Platform): Promise<(BaseImageConfig & { platform?: Platform }) | undefined> {
   try {
     const stores = openStores();
-    const config = (await loadImage(stores.content, (await findImage(ref, stores)).target)).config.config ?? {};
-    return { ...(config.Env ? { env: config.Env } : {}), ...(config.Shell ? { shell: config.Shell } : {}) };
+    const image = (await loadImage(stores.content, (await findImage(ref, stores)).target, platform)).config;
+    const config = image.config ?? {};
+    return {
+      ...(config.Env ? { env: config.Env } : {}),
+      ...(config.Shell ? { shell: config.Shell } : {}),
+      ...(image.os && image.architecture ? { platform: { os: image.os, architecture: image.architecture, ...(image.variant ? { variant: image.variant } : {}) } } : {}),
+    };
   } catch {
     return undefined;
   }
