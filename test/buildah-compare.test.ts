@@ -53,7 +53,11 @@ async function both(name: string, contextDir: string) {
   await writeOciLayout(t.registry.store, { target: ours.image.descriptor, names: ['latest'] }, ourLayout);
 
   const theirLayout = join(work, `buildah-${name}`);
-  execFileSync('buildah', [...buildahArgs, 'bud', '--runtime', 'runc', '--format', 'docker', '--pull=false', '-t', `cmp-${name}`, contextDir], { stdio: 'ignore' });
+  try {
+    execFileSync('buildah', [...buildahArgs, 'bud', '--runtime', 'runc', '--format', 'docker', '--pull=false', '-t', `cmp-${name}`, contextDir], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`buildah bud failed: ${String((error as { stderr?: Buffer }).stderr ?? error).slice(-800)}`);
+  }
   execFileSync('buildah', [...buildahArgs, 'push', `cmp-${name}`, `oci:${theirLayout}:latest`], { stdio: 'ignore' });
   const config = (layout: string) => JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci:${layout}:latest`], { encoding: 'utf8' })).config;
   const ourTree = treeOf(unpack(ourLayout, `ours-${name}`));
@@ -151,11 +155,35 @@ HEALTHCHECK --interval=10s --retries=2 CMD ["true"]
 CMD ["sleep", "1"]
 `,
   }],
+  ['fifo-globs-ignore', {
+    Dockerfile: `FROM busybox AS build
+RUN mkdir -p /out/bin && echo built > /out/bin/app && chown -R 1:1 /out && chmod 0750 /out/bin
+FROM busybox
+RUN touch /umask-file && mkdir /umask-dir && mkfifo /fifo
+COPY --from=build /out/ /opt/
+COPY *.conf /etc/app/
+COPY src/ /src/
+ADD pack.tar /opt/pack/
+VOLUME ["/data"]
+WORKDIR /srv
+WORKDIR sub
+`,
+    'a.conf': 'a\n',
+    'b.conf': 'b\n',
+    'c.txt': 'not copied\n',
+    'src/keep.txt': 'keep\n',
+    'src/skip.log': 'ignored\n',
+    'src/nested/deep.log': 'ignored too\n',
+    '.dockerignore': '**/*.log\n',
+  }],
 ];
 
 describe('tsbuild and buildah build the same image', () => {
   it.each(cases)('%s', async (name, files) => {
     const dir = t.contextDir(files);
+    if (files.Dockerfile!.includes('pack.tar')) {
+      execFileSync('sh', ['-c', `mkdir -p '${dir}/p/inner' && echo packed > '${dir}/p/inner/file' && tar -C '${dir}/p' -cf '${dir}/pack.tar' . && rm -r '${dir}/p'`]);
+    }
     const result = await both(name, dir);
     expect(result.ours).toEqual(result.theirs);
     expect(pick(result.ourConfig)).toEqual(pick(result.theirConfig));
