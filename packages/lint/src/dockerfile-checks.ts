@@ -1,7 +1,7 @@
 import { parseDockerfile, type RawInstruction } from '@tsbuild/frontend';
 
 import type { Finding } from './finding.js';
-import { ruleInfo } from './rules.js';
+import { isBuildkitCheck, ruleInfo } from './rules.js';
 import { findSecrets, looksLikeSecretName, namesPublicKeyMaterial } from './secrets.js';
 import { secretFilesCopied } from './secret-files.js';
 import { suppressed } from './suppress.js';
@@ -76,6 +76,10 @@ export async function lintDockerfile(input: DockerfileInput): Promise<Finding[]>
     }
   }
   const config = input.config ?? (input.contextDir ? findLintConfig(input.contextDir) : undefined);
+  // `# check=error=true` makes BuildKit fail the build on its checks' warnings: they are errors here.
+  if (/(?:^|;)\s*error=true\s*(?:;|$)/.test(parsed.directives.check ?? '')) {
+    for (const f of kept) if (isBuildkitCheck(f.rule)) f.severity = 'error';
+  }
   // In Dockerfile order (stable: rules of one line keep the order they ran in).
   return applyLintConfig(kept, config).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
@@ -92,8 +96,9 @@ function splitStages(instructions: RawInstruction[]): { globalArgs: RawInstructi
 }
 
 function checkCasing(instructions: RawInstruction[], report: Report): void {
-  // BuildKit checks the top-level keywords only (an ONBUILD's trigger is not one of them).
-  const all = instructions;
+  // BuildKit counts the stages' keywords: not the global ARGs before the first FROM, nor an ONBUILD's trigger.
+  const firstFrom = instructions.findIndex((r) => r.keyword === 'FROM');
+  const all = firstFrom < 0 ? [] : instructions.slice(firstFrom);
   const upper = all.filter((r) => r.writtenKeyword === r.writtenKeyword.toUpperCase()).length;
   const lower = all.filter((r) => r.writtenKeyword === r.writtenKeyword.toLowerCase()).length;
   const majority = upper >= lower ? 'uppercase' : 'lowercase';

@@ -57,6 +57,10 @@ const BUILDKIT_CHECKS = new Set([
   'FromPlatformFlagConstDisallowed', 'CopyIgnoredFile', 'ExposeProtoCasing', 'ExposeInvalidFormat',
 ]);
 
+export function isBuildkitCheck(id: string): boolean {
+  return BUILDKIT_CHECKS.has(id);
+}
+
 /** Where a rule is documented: BuildKit's page for its checks, shellcheck's wiki; undefined for ours (the help text says it all). */
 export function ruleUrl(id: string): string | undefined {
   if (id === 'ShellCheck') return 'https://www.shellcheck.net/wiki/';

@@ -85,6 +85,16 @@ describe("BuildKit's conditions and messages", () => {
     expect(await found('FROM --platform=linux/riscv64 app/base:1 AS riscv64\n', { resolveBaseImage })).toEqual([]);
   });
 
+  it('the check directive: skip= switches checks off, error=true makes their warnings errors', async () => {
+    const text = '# check=skip=MaintainerDeprecated;error=true\nFROM alpine:3\nMAINTAINER me\nCMD echo hi\n';
+    const all = await lintDockerfile({ text, file: 'Dockerfile', shellcheck: false });
+    expect(all.map((f) => [f.rule, f.severity])).toEqual([['JSONArgsRecommended', 'error']]);
+  });
+
+  it('ConsistentInstructionCasing does not count the global ARGs before the first FROM', async () => {
+    expect(await found('arg V=1\nFROM alpine:3\n')).toEqual([]);
+  });
+
   it('NoEmptyContinuation says what BuildKit says', async () => {
     expect(await found('FROM alpine:3\nRUN echo a \\\n\n  b\n')).toEqual(['NoEmptyContinuation@2: Empty continuation line']);
   });
