@@ -31,9 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const named = commands.find((c) => c.name === first);
     // Like `docker buildx`, anything that is not a command is a build.
-    const command = named ?? commands.find((c) => c.name === 'build');
+    const entry = named ?? commands.find((c) => c.name === 'build');
     const commandArgs = named ? rest : args;
-    if (!command) throw new TsbuildError('USAGE', `unknown command '${first}'. See 'tsbuild --help'.`, { kind: 'usage' });
+    if (!entry) throw new TsbuildError('USAGE', `unknown command '${first}'. See 'tsbuild --help'.`, { kind: 'usage' });
+    const command = await entry.load();
     if (commandArgs.includes('--help') || commandArgs.includes('-h')) {
       out(command.help);
       return 0;

@@ -50,7 +50,6 @@ const BUILD_FLAGS = {
 
 export const buildCommand: Command = {
   name: 'build',
-  summary: 'Build an image from a Dockerfile (the default command)',
   help: `Usage: tsbuild [build] [OPTIONS] CONTEXT
 
 Builds the Dockerfile's target stage: each RUN in a throwaway runc container on overlayfs, each

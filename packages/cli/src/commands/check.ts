@@ -8,7 +8,6 @@ import { out } from '../output.js';
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'Verify the local store: every blob against its digest, every name, record and snapshot',
   help: `Usage: tsbuild check
 
 Reads every blob of $TSBUILD_ROOT and checks it against its digest; checks that every image name,

@@ -9,7 +9,6 @@ import { humanSize } from '../format/size.js';
 
 export const duCommand: Command = {
   name: 'du',
-  summary: 'Show what the local store holds and how much space it takes',
   help: `Usage: tsbuild du [--format json]
 
 Counts and sizes of $TSBUILD_ROOT: blobs (layers, configs, manifests), unpacked snapshots, step

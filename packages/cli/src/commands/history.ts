@@ -10,7 +10,6 @@ import { humanSize } from '../format/size.js';
 
 export const historyCommand: Command = {
   name: 'history',
-  summary: 'Show the steps an image was built from, with sizes and Dockerfile lines',
   help: `Usage: tsbuild history [OPTIONS] IMAGE
 
 Lists the image's history, newest first, like 'docker history': when each step ran, the layer

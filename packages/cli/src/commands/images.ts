@@ -18,7 +18,6 @@ interface ImageRow {
 
 export const imagesCommand: Command = {
   name: 'images',
-  summary: 'List images in the local store',
   help: `Usage: tsbuild images [OPTIONS] [REPOSITORY[:TAG]]
 
 Lists the names in the local image store ($TSBUILD_ROOT/images) and the images they point at.

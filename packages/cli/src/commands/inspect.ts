@@ -8,7 +8,6 @@ import { out } from '../output.js';
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'Print the manifest and config of a local image',
   help: `Usage: tsbuild inspect [OPTIONS] IMAGE
 
 Prints, as JSON, the image's names, its descriptor, the index it was picked from (for

@@ -10,7 +10,6 @@ import { out } from '../output.js';
 
 export const loginCommand: Command = {
   name: 'login',
-  summary: 'Log in to a registry',
   help: `Usage: tsbuild login [OPTIONS] [REGISTRY]
 
 Checks the credentials against REGISTRY (default docker.io) and stores them in the "auths"

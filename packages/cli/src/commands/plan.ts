@@ -8,7 +8,6 @@ import { err, out } from '../output.js';
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'Parse a Dockerfile and print its build plan (stages, steps, state)',
   help: `Usage: tsbuild plan [OPTIONS] CONTEXT
 
 Parses the Dockerfile, expands its variables as Docker does and prints the stages and steps a

@@ -9,7 +9,6 @@ import { humanSize } from '../format/size.js';
 
 export const pruneCommand: Command = {
   name: 'prune',
-  summary: 'Remove blobs, cache records and leftovers nothing needs (never those of named images)',
   help: `Usage: tsbuild prune [--all]
 
 Removes blobs that no image name and no cache record needs, cache records whose layer is gone, and

@@ -30,7 +30,6 @@ export function blobReporter(quiet: boolean): ((event: RegistryProgress) => void
 
 export const pullCommand: Command = {
   name: 'pull',
-  summary: 'Download an image from a registry',
   help: `Usage: tsbuild pull [OPTIONS] NAME[:TAG|@DIGEST]
 
 Fetches the image into the local store, verifying every blob against its digest. From a

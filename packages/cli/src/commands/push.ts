@@ -10,7 +10,6 @@ import { blobReporter, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP } from './pull.js';
 
 export const pushCommand: Command = {
   name: 'push',
-  summary: 'Upload a local image to a registry',
   help: `Usage: tsbuild push [OPTIONS] IMAGE [TARGET]
 
 Pushes the local image IMAGE to the registry its name points at, or to TARGET when given.

@@ -8,7 +8,6 @@ import { out, reportError } from '../output.js';
 
 export const rmiCommand: Command = {
   name: 'rmi',
-  summary: 'Remove image names from the local store',
   help: `Usage: tsbuild rmi [OPTIONS] IMAGE [IMAGE...]
 
 Removes the name IMAGE from the local image store. Given an image ID (or digest), removes

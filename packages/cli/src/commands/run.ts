@@ -11,7 +11,6 @@ import { REGISTRY_FLAGS } from './pull.js';
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'Run an image in a throwaway container (like docker run --rm)',
   help: `Usage: tsbuild run [OPTIONS] IMAGE [COMMAND [ARG...]]
 
 Runs the image's ENTRYPOINT and CMD (or COMMAND) with runc on an overlay of its layers; the

@@ -7,7 +7,6 @@ import { findImage, openStores } from '../image-lookup.js';
 
 export const tagCommand: Command = {
   name: 'tag',
-  summary: 'Give a local image another name',
   help: `Usage: tsbuild tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]
 
 Points TARGET_IMAGE at the image SOURCE_IMAGE names (a name, or an image ID or digest).

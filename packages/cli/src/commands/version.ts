@@ -4,7 +4,6 @@ import { tsbuildVersion } from '../version.js';
 
 export const versionCommand: Command = {
   name: 'version',
-  summary: 'Print the tsbuild version',
   help: `Usage: tsbuild version
 
 Prints the version of tsbuild and of Node.js it runs on.
