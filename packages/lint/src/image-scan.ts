@@ -7,6 +7,7 @@ import { loadImage, type ContentStore, type Descriptor, type HistoryEntry } from
 import type { Finding } from './finding.js';
 import { ruleInfo } from './rules.js';
 import { findSecrets, looksLikeSecretName, namesPublicKeyMaterial } from './secrets.js';
+import { credentialFileKind } from './secret-files.js';
 
 export interface ImageScan {
   findings: Finding[];
@@ -86,9 +87,11 @@ export async function scanImage(store: ContentStore, target: Descriptor, options
       if (size === 0 || size > (options.maxScanBytes ?? 1024 * 1024)) return;
       const content = await read();
       if (content.subarray(0, 8192).includes(0)) return; // binary
-      const secrets = await findSecrets(content.toString('utf8'), `/${name}`);
-      if (secrets.length > 0) {
-        findings.push(finding('SecretInLayer', `/${name} in layer ${index} (${describe(origin)}) holds a ${secrets[0]!.kind}`, origin, {
+      const text = content.toString('utf8');
+      // Known token formats first; then credential files (Docker/AWS/npm/netrc) whose format no detector knows.
+      const kind = (await findSecrets(text, `/${name}`))[0]?.kind ?? credentialFileKind(name, text, { envFiles: false });
+      if (kind !== undefined) {
+        findings.push(finding('SecretInLayer', `/${name} in layer ${index} (${describe(origin)}) holds a ${kind}`, origin, {
           layer: index, digest: layer.digest, path: `/${name}`, bytes: size,
         }));
       }

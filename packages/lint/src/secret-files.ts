@@ -27,6 +27,17 @@ const SECRET_FILES: Array<{ test: (name: string, rel: string) => boolean; kind: 
 ];
 
 /**
+ * The kind of credentials file `relPath` is, judged by its name and the start of its content;
+ * undefined when it is not one. In an image, `.env` files are left to the content scan (images
+ * ship example and default ones).
+ */
+export function credentialFileKind(relPath: string, head: string, options: { envFiles?: boolean } = {}): string | undefined {
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+  const rule = SECRET_FILES.find((r) => r.test(name, relPath) && (options.envFiles !== false || r.kind !== 'environment file with values'));
+  return rule && (!rule.content || rule.content.test(head)) ? rule.kind : undefined;
+}
+
+/**
  * The secret files of the context (after .dockerignore) that a COPY/ADD from the context selects,
  * each reported at the first instruction that copies it.
  */

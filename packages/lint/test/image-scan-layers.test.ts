@@ -39,6 +39,21 @@ describe('the image scan on hand-made layers', () => {
     expect(scan.wastedBytes).toBe(204800);
   });
 
+  it('finds credential files no token format matches: Docker auths, AWS credentials; not an example .env', async () => {
+    const s = store();
+    const image = await storeTestImage(s, {
+      layers: [
+        { 'root/.docker/config.json': '{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNzd29yZA=="}}}', 'app/.env.example': 'API_URL=http://localhost\n' },
+        { 'home/app/.aws/credentials': '[default]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = notarealkeynotarealkeynotarealkey\n', '.wh.root': '' },
+      ],
+    });
+    const scan = await scanImage(s, image.descriptor);
+    expect(scan.findings.map((f) => [f.rule, f.path, f.layer, f.message.replace(/ \(.*\) /, ' ')])).toEqual([
+      ['SecretInLayer', '/root/.docker/config.json', 0, '/root/.docker/config.json in layer 0 holds a Docker registry credentials'],
+      ['SecretInLayer', '/home/app/.aws/credentials', 1, '/home/app/.aws/credentials in layer 1 holds a AWS credentials'],
+    ]);
+  });
+
   it('does not call public key fingerprints in the config a secret, but a token is one', async () => {
     const s = store();
     const image = await storeTestImage(s, {
