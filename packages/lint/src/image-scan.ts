@@ -153,15 +153,22 @@ async function configFindings(env: string[], labels: Record<string, string>): Pr
 async function historyFindings(history: HistoryEntry[]): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const entry of history) {
-    const match = /^RUN \|(\d+) /.exec(entry.created_by ?? '');
-    if (!match) continue;
-    const words = (entry.created_by ?? '').slice(match[0].length).split(' ').slice(0, Number(match[1]));
+    const createdBy = entry.created_by ?? '';
+    const match = /^RUN \|(\d+) /.exec(createdBy);
+    const words = match ? createdBy.slice(match[0].length).split(' ').slice(0, Number(match[1])) : [];
+    // The command itself: a token written inline in a RUN of any image (not only ours) shows here.
+    const command = match ? createdBy.slice(match[0].length).split(' ').slice(words.length).join(' ') : createdBy;
+    const inline = command ? await findSecrets(command) : [];
+    if (inline.length > 0) {
+      const location = /^tsbuild\.dockerfile\.v0 (.+):(\d+)$/.exec(entry.comment ?? '');
+      findings.push(finding('SecretInHistory', `a history entry's command holds a ${inline[0]!.kind}`, location ? { createdBy: '', file: location[1]!, line: Number(location[2]) } : undefined, {}));
+    }
     for (const word of words) {
       const eq = word.indexOf('=');
       const name = word.slice(0, eq);
       const value = word.slice(eq + 1);
       const secrets = value ? await findSecrets(word) : [];
-      if (secrets.length > 0 || (looksLikeSecretName(name) && value !== '')) {
+      if (secrets.length > 0 || (looksLikeSecretName(name) && !namesPublicKeyMaterial(name) && value !== '')) {
         const location = /^tsbuild\.dockerfile\.v0 (.+):(\d+)$/.exec(entry.comment ?? '');
         findings.push(finding('BuildArgInHistory', `build arg ${name} reached the image history${secrets.length ? ` (a ${secrets[0]!.kind})` : ''}`, location ? { createdBy: '', file: location[1]!, line: Number(location[2]) } : undefined, {}));
       }

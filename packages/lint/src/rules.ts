@@ -46,6 +46,7 @@ export const RULES: RuleInfo[] = [
   { id: 'SecretInLayer', category: 'secret', severity: 'error', help: `A file in a layer holds a secret; deleting it in a later step does not remove it from the image. ${SECRET_FIX}` },
   { id: 'SecretInImageConfig', category: 'secret', severity: 'error', help: `The image config (Env, Labels) holds a secret. ${SECRET_FIX}` },
   { id: 'BuildArgInHistory', category: 'secret', severity: 'error', help: `A secret-looking build arg reached the image history (RUN records the ARGs it saw). ${SECRET_FIX}` },
+  { id: 'SecretInHistory', category: 'secret', severity: 'error', help: `A command in the image history holds a token: anyone who pulls the image can read it with docker history. ${SECRET_FIX}` },
   { id: 'WastedSpace', category: 'waste', severity: 'warning', help: 'Bytes added in one layer and deleted or overwritten in a later one still ship: do both in one RUN, or use a multi-stage build.' },
 ];
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { ContentStore } from '@tsbuild/oci';
+import { ContentStore, loadImage, MediaTypes } from '@tsbuild/oci';
 import { scanImage } from '@tsbuild/lint';
 
-import { storeTestImage } from '../../../test/support/oci-image.js';
+import { storeJson, storeTestImage } from '../../../test/support/oci-image.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -51,6 +51,26 @@ describe('the image scan on hand-made layers', () => {
     expect(scan.findings.map((f) => [f.rule, f.path, f.layer, f.message.replace(/ \(.*\) /, ' ')])).toEqual([
       ['SecretInLayer', '/root/.docker/config.json', 0, '/root/.docker/config.json in layer 0 holds a Docker registry credentials'],
       ['SecretInLayer', '/home/app/.aws/credentials', 1, '/home/app/.aws/credentials in layer 1 holds a AWS credentials'],
+    ]);
+  });
+
+  it('finds a token written inline in a history command and a secret build arg, with the Dockerfile line', async () => {
+    const s = store();
+    const image = await storeTestImage(s, { layers: [{ a: 'b' }] });
+    const loaded = await loadImage(s, image.descriptor);
+    const config = {
+      ...loaded.config,
+      history: [
+        { created_by: 'RUN |2 NPM_TOKEN=s3cr3t-value VERSION=1 /bin/sh -c npm ci', comment: 'tsbuild.dockerfile.v0 Dockerfile:4' },
+        { created_by: 'RUN /bin/sh -c curl -H "Authorization: token ghp_0123456789abcdefghijABCDEFGHIJ012345" https://api.github.com', empty_layer: true },
+      ],
+    };
+    const configDescriptor = await storeJson(s, config, MediaTypes.ociConfig);
+    const manifest = await storeJson(s, { ...loaded.manifest, config: configDescriptor }, MediaTypes.ociManifest);
+    const scan = await scanImage(s, manifest);
+    expect(scan.findings.map((f) => [f.rule, f.file, f.line, f.message])).toEqual([
+      ['BuildArgInHistory', 'Dockerfile', 4, 'build arg NPM_TOKEN reached the image history'],
+      ['SecretInHistory', undefined, undefined, "a history entry's command holds a GitHub Token"],
     ]);
   });
 
