@@ -158,7 +158,9 @@ async function historyFindings(history: HistoryEntry[]): Promise<Finding[]> {
     const words = match ? createdBy.slice(match[0].length).split(' ').slice(0, Number(match[1])) : [];
     // The command itself: a token written inline in a RUN of any image (not only ours) shows here.
     const command = match ? createdBy.slice(match[0].length).split(' ').slice(words.length).join(' ') : createdBy;
-    const inline = command ? await findSecrets(command) : [];
+    // ENV and LABEL entries repeat the config, which SecretInImageConfig reports already.
+    const repeatsConfig = /^(\/bin\/sh -c #\(nop\)\s+)?(ENV|LABEL)\s/.test(createdBy);
+    const inline = command && !repeatsConfig ? await findSecrets(command) : [];
     if (inline.length > 0) {
       const location = /^tsbuild\.dockerfile\.v0 (.+):(\d+)$/.exec(entry.comment ?? '');
       findings.push(finding('SecretInHistory', `a history entry's command holds a ${inline[0]!.kind}`, location ? { createdBy: '', file: location[1]!, line: Number(location[2]) } : undefined, {}));
