@@ -148,3 +148,22 @@ describe('names Node cannot read back', () => {
     expect(image.layers.at(-1)!.find((e) => e.name === 'n/new\nline')?.content).toBe('newline in the name\n');
   });
 });
+
+describe('RUN --mount details', () => {
+  it('discards writes through an rw bind of the context, and gives secrets their mode and owner', async () => {
+    const { existsSync } = await import('node:fs');
+    const dir = t.contextDir({ 'input.txt': 'in\n', 'token.txt': 'not-so-secret' });
+    const dockerfile = `FROM busybox
+RUN --mount=type=bind,target=/ctx,rw touch /ctx/written && echo x >> /ctx/input.txt && cat /ctx/input.txt > /seen
+RUN --mount=type=secret,id=token stat -c '%a %u %g' /run/secrets/token > /secret-default
+RUN --mount=type=secret,id=token,mode=0440,uid=65534,gid=65534 stat -c '%a %u %g' /run/secrets/token > /secret-custom
+`;
+    const result = await t.build(dockerfile, {}, { contextDir: dir, secrets: { token: join(dir, 'token.txt') } });
+    expect(existsSync(join(dir, 'written'))).toBe(false);
+    expect(readFileSync(join(dir, 'input.txt'), 'utf8')).toBe('in\n');
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    const file = (name: string) => image.layers.flat().find((e) => e.name === name)?.content;
+    expect([file('seen'), file('secret-default'), file('secret-custom')]).toEqual(['in\nx\n', '400 0 0\n', '440 65534 65534\n']);
+    expect(mountsUnder(t.root)).toEqual([]);
+  });
+});

@@ -46,7 +46,7 @@ describe('a cache shared through the registry or a directory', () => {
 
     const second = await run(['build', '--progress', 'plain', '--cache-from', `type=registry,ref=${cacheRef}`, 'examples/multistage'], await freshRoot('b'));
     expect(second.status).toBe(0);
-    expect(second.stderr).toContain('(0 steps run, 4 cached)');
+    expect(second.stderr).toContain('; 0 steps run, 4 cached');
     expect(second.stderr).not.toContain('cache miss');
     expect(second.stdout.trim()).toBe(first.stdout.trim());
   });
@@ -56,7 +56,7 @@ describe('a cache shared through the registry or a directory', () => {
     const first = await run(['build', '-q', '--cache-to', `type=local,dest=${cacheDir}`, 'examples/hello'], await freshRoot('c'));
     expect(first.status).toBe(0);
     const second = await run(['build', '--progress', 'plain', '--cache-from', `type=local,src=${cacheDir}`, 'examples/hello'], await freshRoot('d'));
-    expect(second.stderr).toContain('(0 steps run, 3 cached)');
+    expect(second.stderr).toContain('; 0 steps run, 3 cached');
     expect(second.stdout.trim()).toBe(first.stdout.trim());
   });
 

@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 
 import pLimit from 'p-limit';
@@ -22,7 +23,7 @@ import {
 } from '@tsbuild/frontend';
 import { chainIds, MediaTypes, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { cleanupStale, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
+import { cleanupStale, mountOverlay, SnapshotStore, unmount, writeLayer, type LayerSource } from '@tsbuild/snapshot';
 import {
   cleanupStaleContainers,
   copyInto,
@@ -106,9 +107,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   await cleanupStaleContainers(runsRoot(options.root));
   await options.registry.store.cleanIngest();
   const workspace = Workspace.open(options.root);
+  const run = new Build(options, workspace);
   try {
-    return await new Build(options, workspace).run();
+    return await run.run();
   } finally {
+    run.dispose();
     await workspace.close();
   }
 }
@@ -129,6 +132,7 @@ class Build {
   private readonly stageNames = new Map<number, string>();
   /** Source mounts (COPY --from, RUN --mount from=) of the running step, released after it. */
   private readonly failed = new AbortController();
+  private secretsDir: string | undefined;
   /** The user's abort or the first failed stage stops every running step. */
   private readonly signal: AbortSignal;
   private context: BuildContext | undefined;
@@ -382,6 +386,8 @@ class Build {
           rootOf: (mount) => this.mountedSource(mount.from!, sources),
           secrets: this.options.secrets ?? {},
           sshSockets: this.options.sshSockets ?? {},
+          writableCopy: (hostPath) => this.writableCopy(hostPath, sources),
+          secretFile: (id, content, mode, uid, gid) => this.secretFile(id, content, mode, uid, gid),
           cacheDir: (id) => cacheMountDir(this.options.root, id),
         });
         await runCommand(step, root, extra, {
@@ -470,6 +476,35 @@ class Build {
     const root = await this.workspace.mount(this.snapshots, this.layerSources(state.layers));
     sources.push(root);
     return root.merged;
+  }
+
+  /** A throwaway view of a context path: an overlay over a directory, a copy of a file. */
+  private async writableCopy(hostPath: string, sources: MountedRoot[]): Promise<string> {
+    const dir = this.workspace.tempDir();
+    if (!statSync(hostPath).isDirectory()) {
+      const copy = path.join(dir, path.basename(hostPath));
+      copyFileSync(hostPath, copy);
+      return copy;
+    }
+    const [upper, work, target] = ['upper', 'work', 'merged'].map((name) => path.join(dir, name)) as [string, string, string];
+    for (const d of [upper, work, target]) mkdirSync(d);
+    await mountOverlay({ lowers: [hostPath], upper, work, target });
+    sources.push({ merged: target, upper, release: async () => unmount(target) });
+    return target;
+  }
+
+  /** Secrets live in memory (/dev/shm) for the build only; `dispose` removes them. */
+  private secretFile(id: string, content: Buffer, mode: number, uid: number, gid: number): string {
+    this.secretsDir ??= mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tsbuild-secrets-'));
+    const file = path.join(this.secretsDir, `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomUUID()}`);
+    writeFileSync(file, content, { mode: 0o600 });
+    chmodSync(file, mode);
+    chownSync(file, uid, gid);
+    return file;
+  }
+
+  dispose(): void {
+    if (this.secretsDir) rmSync(this.secretsDir, { recursive: true, force: true });
   }
 
   private layerSources(layers: ChainLayer[]): LayerSource[] {

@@ -16,6 +16,10 @@ export interface MountSources {
   secrets: Record<string, string>;
   /** `--ssh ID=SOCKET`: agent sockets by id. */
   sshSockets: Record<string, string>;
+  /** A throwaway writable view of a context path (`rw` binds must not change the user's files). */
+  writableCopy(hostPath: string): Promise<string>;
+  /** Writes a secret into a file in memory with the mount's mode and owner; returns its path. */
+  secretFile(id: string, content: Buffer, mode: number, uid: number, gid: number): string;
   /** Host directory of a cache mount. */
   cacheDir(id: string): string;
 }
@@ -44,11 +48,15 @@ export async function containerMounts(step: Step, mounts: RunMount[], sources: M
       }
       case 'bind': {
         const root = mount.from ? await sources.rootOf(mount) : sources.contextDir;
-        const source = resolveInRoot(root, mount.source ?? '/');
+        let source = resolveInRoot(root, mount.source ?? '/');
         if (!existsSync(source)) {
           throw new TsbuildError('MOUNT_SOURCE_NOT_FOUND', `bind mount source ${mount.source ?? '/'} does not exist`, { location: step.location });
         }
-        result.push({ type: 'bind', source, target: required(target, mount, step.location), readonly: mount.readonly ?? true });
+        const readonly = mount.readonly ?? true;
+        // Writes through an rw bind are discarded, as in BuildKit: stage roots are throwaway
+        // overlays already; the context gets one here.
+        if (!readonly && !mount.from) source = await sources.writableCopy(source);
+        result.push({ type: 'bind', source, target: required(target, mount, step.location), readonly });
         break;
       }
       case 'secret': {
@@ -58,9 +66,12 @@ export async function containerMounts(step: Step, mounts: RunMount[], sources: M
           if (mount.required) throw new TsbuildError('SECRET_NOT_FOUND', `secret ${id} not found: pass it with --secret id=${id},src=FILE`, { location: step.location });
           break;
         }
-        if (mount.env) env.push(`${mount.env}=${readFileSync(file, 'utf8')}`);
+        const content = readFileSync(file);
+        if (mount.env) env.push(`${mount.env}=${content.toString('utf8')}`);
         if (mount.env && mount.target === undefined) break;
-        result.push({ type: 'bind', source: file, target: target ?? `/run/secrets/${id}`, readonly: true });
+        // BuildKit's secret file: mode 0400 and root-owned unless the mount says otherwise.
+        const copy = sources.secretFile(id, content, mount.mode ?? 0o400, mount.uid ?? 0, mount.gid ?? 0);
+        result.push({ type: 'bind', source: copy, target: target ?? `/run/secrets/${id}`, readonly: true });
         break;
       }
       case 'ssh': {

@@ -14,6 +14,7 @@ import type { Command } from '../command.js';
 import { readDockerfileInput } from '../dockerfile-input.js';
 import { err, out } from '../output.js';
 import { selectProgress } from '../progress/select.js';
+import { humanSize } from '../format/size.js';
 import { formatFindingsText } from '../format/lint-text.js';
 import { blobReporter, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP } from './pull.js';
 import { exportImage, parseOutputs } from '../build-output.js';
@@ -119,11 +120,16 @@ Examples:
     const input = readDockerfileInput(positionals[0], values.file as string | undefined);
     const epoch = sourceDateEpoch(values['source-date-epoch'] as string | undefined);
     const root = defaultRoot();
+    const report = blobReporter(quiet);
+    const pushTally = new BlobTally();
     const client = await openRegistryClient({
       root,
       mirrors: values['registry-mirror'] as string[] | undefined,
       insecure: values['insecure-registry'] as string[] | undefined,
-      onProgress: blobReporter(quiet),
+      onProgress: (event) => {
+        report?.(event);
+        if (event.kind === 'blob-done') pushTally.add(event.outcome, event.size);
+      },
     });
     // The linter (and secretlint) is loaded only when asked for: it costs 150 ms of start-up.
     const lint = lintLevel ? await import('@tsbuild/lint') : undefined;
@@ -168,7 +174,9 @@ Examples:
       }
     }
     const digest = result.image.descriptor.digest;
-    if (!quiet) err(`writing image ${digest} done (${result.executedSteps} steps run, ${result.cachedSteps} cached)`);
+    const layers = result.image.manifest.layers;
+    const size = layers.reduce((sum, l) => sum + l.size, result.image.manifest.config.size);
+    if (!quiet) err(`writing image ${digest} done: ${layers.length} layers, ${humanSize(size)}; ${result.executedSteps} steps run, ${result.cachedSteps} cached`);
     for (const tag of tags) {
       await client.images.tag(tag, result.image.descriptor);
       if (!quiet) err(`naming to ${tag.toString()} done`);
@@ -179,8 +187,9 @@ Examples:
     }
     if (push) {
       for (const tag of tags) {
+        pushTally.reset();
         const pushed = await withInterrupts(() => client.push(result.image.descriptor, tag));
-        if (!quiet) err(`pushed ${pushed.reference.toString()}@${pushed.descriptor.digest}`);
+        if (!quiet) err(`pushed ${pushed.reference.toString()}@${pushed.descriptor.digest}: ${pushTally.summary()}`);
       }
     }
     if (values.iidfile) writeFileSync(values.iidfile as string, digest);
@@ -206,6 +215,30 @@ function outputsPush(specs: string[] | undefined): boolean {
 /** `--lint` and `--lint=LEVEL` (a flag with an optional value, which node's parseArgs lacks). */
 function withLintLevel(argv: string[]): string[] {
   return argv.map((arg) => (arg === '--lint' ? '--lint-level=error' : arg.startsWith('--lint=') ? `--lint-level=${arg.slice('--lint='.length)}` : arg));
+}
+
+/** What a push moved: bytes uploaded, blobs mounted from another repository, blobs already there. */
+class BlobTally {
+  private counts = new Map<string, { blobs: number; bytes: number }>();
+
+  add(outcome: string, bytes: number): void {
+    const entry = this.counts.get(outcome) ?? { blobs: 0, bytes: 0 };
+    entry.blobs++;
+    entry.bytes += bytes;
+    this.counts.set(outcome, entry);
+  }
+
+  reset(): void {
+    this.counts = new Map();
+  }
+
+  summary(): string {
+    const part = (outcome: string, words: string) => {
+      const entry = this.counts.get(outcome);
+      return entry ? `${entry.blobs} ${words} (${humanSize(entry.bytes)})` : '';
+    };
+    return [part('uploaded', 'uploaded'), part('mounted', 'mounted'), part('exists', 'already there')].filter(Boolean).join(', ') || 'nothing to send';
+  }
 }
 
 function checkPlatform(platform: string | undefined): void {
