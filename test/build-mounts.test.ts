@@ -167,3 +167,26 @@ RUN --mount=type=secret,id=token,mode=0440,uid=65534,gid=65534 stat -c '%a %u %g
     expect(mountsUnder(t.root)).toEqual([]);
   });
 });
+
+describe('cache mount sharing and seeding', () => {
+  it('sharing=locked runs one RUN at a time on the cache; from/source seed a new cache', async () => {
+    const id = `lock-${Date.now()}`;
+    const dockerfile = (n: number) => `FROM busybox
+RUN --mount=type=cache,target=/c,id=${id},sharing=locked echo start-${n} >> /c/log && sleep 0.3 && echo end-${n} >> /c/log && cp /c/log /log
+`;
+    const results = await Promise.all([1, 2].map((n) => t.build(dockerfile(n), {}, { noCache: true })));
+    const logs = await Promise.all(results.map(async (r) => (await readBuiltImage(t.registry.store, r.image.descriptor)).layers.at(-1)!.find((e) => e.name === 'log')!.content!));
+    const full = logs.find((l) => l.split('\n').length === 5)!;
+    const lines = full.trim().split('\n');
+    // No interleaving: each start is followed by its own end.
+    expect([lines[0]!.replace('start', 'end'), lines[2]!.replace('start', 'end')]).toEqual([lines[1], lines[3]]);
+
+    const seeded = await t.build(`FROM busybox AS seed
+RUN mkdir -p /seed && echo seeded > /seed/file
+FROM busybox
+RUN --mount=type=cache,target=/c,id=seed-${Date.now()},from=seed,source=/seed cat /c/file > /seen
+`);
+    const image = await readBuiltImage(t.registry.store, seeded.image.descriptor);
+    expect(image.layers.at(-1)!.find((e) => e.name === 'seen')?.content).toBe('seeded\n');
+  });
+});

@@ -21,7 +21,7 @@ import {
   type Stage,
   type Step,
 } from '@tsbuild/frontend';
-import { chainIds, MediaTypes, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
+import { chainIds, MediaTypes, withFileLock, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
 import { cleanupStale, mountOverlay, SnapshotStore, unmount, writeLayer, type LayerSource } from '@tsbuild/snapshot';
 import {
@@ -389,15 +389,23 @@ class Build {
           writableCopy: (hostPath) => this.writableCopy(hostPath, sources),
           secretFile: (id, content, mode, uid, gid) => this.secretFile(id, content, mode, uid, gid),
           cacheDir: (id) => cacheMountDir(this.options.root, id),
+          privateDir: () => this.workspace.tempDir(),
         });
-        await runCommand(step, root, extra, {
-          stateRoot: runsRoot(this.options.root),
-          ...(this.options.network ? { network: this.options.network } : {}),
-          ...(this.options.runtime ? { runtime: this.options.runtime } : {}),
-          ...(this.options.extraHosts ? { extraHosts: this.options.extraHosts } : {}),
-          ...(signal ? { signal } : {}),
-          onOutput: (line, stream) => this.emit({ type: 'step-log', step: step.id, stream, line, time: Date.now() }),
-        });
+        const run = () =>
+          runCommand(step, root, extra, {
+            stateRoot: runsRoot(this.options.root),
+            ...(this.options.network ? { network: this.options.network } : {}),
+            ...(this.options.runtime ? { runtime: this.options.runtime } : {}),
+            ...(this.options.extraHosts ? { extraHosts: this.options.extraHosts } : {}),
+            ...(signal ? { signal } : {}),
+            onOutput: (line, stream) => this.emit({ type: 'step-log', step: step.id, stream, line, time: Date.now() }),
+          });
+        try {
+          // sharing=locked: one RUN at a time uses the cache directory, across builds.
+          await extra.locks.reduce<() => Promise<void>>((inner, lock) => () => withFileLock(lock, inner, 24 * 3600 * 1000), run)();
+        } finally {
+          for (const lock of extra.held) rmSync(lock, { force: true });
+        }
         return;
       }
       case 'COPY':

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { TsbuildError, type SourceLocation } from '@tsbuild/errors';
@@ -20,14 +21,19 @@ export interface MountSources {
   writableCopy(hostPath: string): Promise<string>;
   /** Writes a secret into a file in memory with the mount's mode and owner; returns its path. */
   secretFile(id: string, content: Buffer, mode: number, uid: number, gid: number): string;
+  /** A fresh, build-private directory for a private cache mount that is in use. */
+  privateDir(): string;
   /** Host directory of a cache mount. */
   cacheDir(id: string): string;
 }
 
 /** Turns `RUN --mount` specs into the runtime's bind and tmpfs mounts, as BuildKit does. */
-export async function containerMounts(step: Step, mounts: RunMount[], sources: MountSources): Promise<{ mounts: ContainerMount[]; env: string[] }> {
+export async function containerMounts(step: Step, mounts: RunMount[], sources: MountSources): Promise<ContainerMounts> {
   const result: ContainerMount[] = [];
   const env: string[] = [];
+  /** Lock files to hold for the whole RUN (sharing=locked), and those taken already (private). */
+  const locks: string[] = [];
+  const held: string[] = [];
   let sshCount = 0;
   for (const mount of mounts) {
     const target = mount.target === undefined ? undefined : path.posix.resolve(step.state.workdir, mount.target);
@@ -36,12 +42,18 @@ export async function containerMounts(step: Step, mounts: RunMount[], sources: M
         result.push({ type: 'tmpfs', target: required(target, mount, step.location), ...(mount.size ? { size: mount.size } : {}) });
         break;
       case 'cache': {
-        const dir = sources.cacheDir(mount.id ?? required(target, mount, step.location));
-        if (!existsSync(dir)) {
-          // A new cache directory gets the mount's mode and owner (BuildKit: 0755, root).
+        let dir = sources.cacheDir(mount.id ?? required(target, mount, step.location));
+        const lock = `${dir}.lock`;
+        if (mount.sharing === 'locked') locks.push(lock);
+        // private: a writer that finds the cache in use gets a fresh directory of its own.
+        if (mount.sharing === 'private' && !tryLock(lock, held)) dir = sources.privateDir();
+        if (!existsSync(dir) || readdirSync(dir).length === 0) {
+          // A new cache directory gets the mount's mode and owner (BuildKit: 0755, root), and
+          // the contents of `from` (a stage or image) at `source` when given.
           mkdirSync(dir, { recursive: true });
           chmodSync(dir, mount.mode ?? 0o755);
           chownSync(dir, mount.uid ?? 0, mount.gid ?? 0);
+          if (mount.from) execFileSync('cp', ['-a', `${resolveInRoot(await sources.rootOf(mount), mount.source ?? '/')}/.`, dir]);
         }
         result.push({ type: 'bind', source: dir, target: required(target, mount, step.location), readonly: mount.readonly ?? false });
         break;
@@ -89,7 +101,49 @@ export async function containerMounts(step: Step, mounts: RunMount[], sources: M
       }
     }
   }
-  return { mounts: result, env };
+  return { mounts: result, env, locks, held };
+}
+
+export interface ContainerMounts {
+  mounts: ContainerMount[];
+  env: string[];
+  /** Take these (blocking) for the RUN: cache mounts with sharing=locked. */
+  locks: string[];
+  /** Lock files this RUN holds already (sharing=private); remove them after it. */
+  held: string[];
+}
+
+/** Takes a lock file if nobody holds it (a dead holder's is taken over), without waiting. */
+function tryLock(path: string, held: string[]): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      held.push(path);
+      return true;
+    } catch {
+      const pid = Number(readFileSyncSafe(path));
+      if (!Number.isInteger(pid) || pidAlive(pid)) return false;
+      rmSync(path, { force: true });
+    }
+  }
+  return false;
+}
+
+function readFileSyncSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 /** Cache mounts live under `<root>/cache/mounts/<sha256 of id>`, shared by every build. */
