@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,19 @@ afterAll(async () => {
   expect(mountsUnder(dir)).toEqual([]);
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Starts `tsbuild build --no-cache CTX` and resolves once its progress matches `pattern`. */
+async function buildUntil(ctx: string, pattern: RegExp): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [cli, 'build', '--no-cache', ctx], { env: { ...process.env, ...env } });
+  let stderr = '';
+  await new Promise<void>((resolve) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (pattern.test(stderr)) resolve();
+    });
+  });
+  return { child, stderr: () => stderr };
+}
 
 async function context(name: string, dockerfile: string): Promise<string> {
   const ctx = join(dir, name);
@@ -81,14 +94,7 @@ describe('tsbuild -t REF --push CONTEXT', () => {
 describe('after a killed build', () => {
   it('the next build removes the mounts, container and temp dirs a SIGKILLed build left, and builds correctly', async () => {
     const ctx = await context('killed', 'FROM busybox\nRUN echo started && sleep 60\n');
-    const child = spawn(process.execPath, [cli, 'build', '--no-cache', ctx], { env: { ...process.env, ...env } });
-    let stderr = '';
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/#\d+ [\d.]+ started/.test(stderr)) resolve();
-      });
-    });
+    const { child } = await buildUntil(ctx, /#\d+ [\d.]+ started/);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
     const runcRoot = join(dir, 'root', 'runs', 'runc');
@@ -108,14 +114,7 @@ describe('after a killed build', () => {
 describe('a build killed while it writes a layer', () => {
   it('leaves no half-written blob or record: check is clean and the next build gives the right image', async () => {
     const ctx = await context('killed-write', 'FROM busybox\nRUN head -c 100000000 /dev/zero > /big && echo written\n');
-    const child = spawn(process.execPath, [cli, 'build', '--no-cache', ctx], { env: { ...process.env, ...env } });
-    let stderr = '';
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/#\d+ [\d.]+ written/.test(stderr)) resolve();
-      });
-    });
+    const { child } = await buildUntil(ctx, /#\d+ [\d.]+ written/);
     await new Promise((resolve) => setTimeout(resolve, 150));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
@@ -157,18 +156,11 @@ describe('failures', () => {
 
   it('stops on SIGINT mid-RUN, exits 130 and leaves no mount and no container', async () => {
     const ctx = await context('interrupt', 'FROM busybox\nRUN echo started && sleep 60\n');
-    const child = spawn(process.execPath, [cli, 'build', '--no-cache', ctx], { env: { ...process.env, ...env } });
-    let stderr = '';
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/#\d+ [\d.]+ started/.test(stderr)) resolve();
-      });
-    });
+    const { child, stderr } = await buildUntil(ctx, /#\d+ [\d.]+ started/);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
-    expect(stderr).toContain('build interrupted by SIGINT');
+    expect(stderr()).toContain('build interrupted by SIGINT');
     expect(mountsUnder(dir)).toEqual([]);
     expect(await readdir(join(dir, 'root', 'work'))).toEqual([]);
     const containers = execFileSync('runc', ['--root', join(dir, 'root', 'runs', 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim();

@@ -7,6 +7,7 @@ import { TsbuildError, type SourceLocation } from '@tsbuild/errors';
 import type { RunMount, Step } from '@tsbuild/frontend';
 import type { RunMount as ContainerMount } from '@tsbuild/executor';
 import { resolveInRoot } from '@tsbuild/executor';
+import { processAlive } from '@tsbuild/oci';
 
 /** What the builder gives RUN mounts: a mounted root for a `from=` source and the context dir. */
 export interface MountSources {
@@ -122,7 +123,7 @@ function tryLock(path: string, held: string[]): boolean {
       return true;
     } catch {
       const pid = Number(readFileSyncSafe(path));
-      if (!Number.isInteger(pid) || pidAlive(pid)) return false;
+      if (!Number.isInteger(pid) || processAlive(pid)) return false;
       rmSync(path, { force: true });
     }
   }
@@ -134,15 +135,6 @@ function readFileSyncSafe(path: string): string {
     return readFileSync(path, 'utf8');
   } catch {
     return '';
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { TsbuildError } from '@tsbuild/errors';
+import { processAlive } from '@tsbuild/oci';
 import { mountsUnder, unmount, type LayerSource, type SnapshotStore } from '@tsbuild/snapshot';
 
 /** A root file system mounted for one step: writes land in `upper`, `merged` is what the step sees. */
@@ -101,12 +102,3 @@ export function isStaleWorkspace(name: string): boolean {
   return Number.isInteger(pid) && !processAlive(pid);
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}

@@ -21,11 +21,9 @@ export interface Plan {
   warnings: Diagnostic[];
 }
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+/** The OCI platform type has one home, in oci. */
+export type { Platform } from '@tsbuild/oci';
+import type { Platform } from '@tsbuild/oci';
 
 export interface Stage {
   /** Index in the Dockerfile (0-based), the number `COPY --from=N` uses. */

@@ -7,6 +7,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { TsbuildError } from '@tsbuild/errors';
 
 import { assertDigest, Digester, digestHex, sha256Digest } from './digest.js';
+import { processAlive } from './process.js';
 
 export interface BlobInfo {
   digest: string;
@@ -208,15 +209,6 @@ export class ContentStore {
       }
     }
     return removed;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) !== 'ESRCH';
   }
 }
 

@@ -11,3 +11,4 @@ export * from './image-writer.js';
 export * from './import-oci.js';
 export { withFileLock } from './file-lock.js';
 export * from './export/index.js';
+export { processAlive } from './process.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } f
 import path from 'node:path';
 
 import { TsbuildError } from '@tsbuild/errors';
-import { chainIds, digestHex, withFileLock } from '@tsbuild/oci';
+import { chainIds, digestHex, processAlive, withFileLock } from '@tsbuild/oci';
 
 import { applyLayer } from './apply-layer.js';
 import { mountOverlay, mountsUnder, unmount } from './mount.js';
@@ -163,7 +163,7 @@ export async function cleanupStale(root: string): Promise<string[]> {
   }
   for (const name of names) {
     const match = new RegExp(`^${TEMP_PREFIX}(\\d+)-`).exec(name);
-    if (!match || processExists(Number(match[1]))) continue;
+    if (!match || processAlive(Number(match[1]))) continue;
     const temp = path.join(dir, name);
     for (const point of mountsUnder(temp)) await unmount(point);
     rmSync(temp, { recursive: true, force: true });
@@ -172,12 +172,3 @@ export async function cleanupStale(root: string): Promise<string[]> {
   return removed;
 }
 
-function processExists(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}

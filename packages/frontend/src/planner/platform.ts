@@ -1,24 +1,8 @@
 import type { Platform } from '../plan.js';
 
-const nodeArchToOci: Record<string, { architecture: string; variant?: string }> = {
-  x64: { architecture: 'amd64' },
-  arm64: { architecture: 'arm64' },
-  arm: { architecture: 'arm', variant: 'v7' },
-  ia32: { architecture: '386' },
-  ppc64: { architecture: 'ppc64le' },
-  s390x: { architecture: 's390x' },
-  riscv64: { architecture: 'riscv64' },
-};
-
-/** The platform tsbuild builds for: the host's, as BuildKit names it. */
-export function hostPlatform(): Platform {
-  const arch = nodeArchToOci[process.arch] ?? { architecture: process.arch };
-  return { os: 'linux', ...arch };
-}
-
-export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
+/** The platform tsbuild builds for (the host's) and its `os/arch[/variant]` form: one home, in oci. */
+export { formatPlatform, hostPlatform } from '@tsbuild/oci';
+import { formatPlatform } from '@tsbuild/oci';
 
 /** BuildKit's automatic platform ARGs; with one host platform, BUILD* equals TARGET*. */
 export function platformArgs(p: Platform): Map<string, string> {
