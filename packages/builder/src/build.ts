@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 import pLimit from 'p-limit';
@@ -16,14 +15,13 @@ import {
   type CopyInstruction,
   type Plan,
   type Platform,
-  type RunInstruction,
   type SourceRef,
   type Stage,
   type Step,
 } from '@tsbuild/frontend';
 import { chainIds, MediaTypes, withFileLock, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { cleanupStale, mountOverlay, SnapshotStore, unmount, writeLayer, type LayerSource } from '@tsbuild/snapshot';
+import { cleanupStale, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
 import {
   cleanupStaleContainers,
   copyInto,
@@ -46,6 +44,7 @@ import type { ChainLayer, ImageState } from './layer-chain.js';
 import { ContextDigests } from './context-digests.js';
 import { cacheMountDir, containerMounts } from './run-mounts.js';
 import { runCommand } from './run-step.js';
+import { RunResources } from './run-resources.js';
 import { cleanupStaleWorkspaces, Workspace, type MountedRoot } from './workspace.js';
 
 export interface BuildOptions {
@@ -107,11 +106,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   await cleanupStaleContainers(runsRoot(options.root));
   await options.registry.store.cleanIngest();
   const workspace = Workspace.open(options.root);
-  const run = new Build(options, workspace);
+  const resources = new RunResources(workspace);
   try {
-    return await run.run();
+    return await new Build(options, workspace, resources).run();
   } finally {
-    run.dispose();
+    resources.dispose();
     await workspace.close();
   }
 }
@@ -130,9 +129,7 @@ class Build {
   /** Each stage's base chainID, to tell "the base image changed" from "an earlier step changed". */
   private readonly baseChains = new Map<string, string>();
   private readonly stageNames = new Map<number, string>();
-  /** Source mounts (COPY --from, RUN --mount from=) of the running step, released after it. */
   private readonly failed = new AbortController();
-  private secretsDir: string | undefined;
   /** The user's abort or the first failed stage stops every running step. */
   private readonly signal: AbortSignal;
   private context: BuildContext | undefined;
@@ -140,7 +137,11 @@ class Build {
   private cachedSteps = 0;
   private executedSteps = 0;
 
-  constructor(private readonly options: BuildOptions, private readonly workspace: Workspace) {
+  constructor(
+    private readonly options: BuildOptions,
+    private readonly workspace: Workspace,
+    private readonly resources: RunResources,
+  ) {
     this.store = options.registry.store;
     this.snapshots = new SnapshotStore(options.root);
     this.cache = new StepCache(options.root, this.store);
@@ -386,8 +387,8 @@ class Build {
           rootOf: (mount) => this.mountedSource(mount.from!, sources),
           secrets: this.options.secrets ?? {},
           sshSockets: this.options.sshSockets ?? {},
-          writableCopy: (hostPath) => this.writableCopy(hostPath, sources),
-          secretFile: (id, content, mode, uid, gid) => this.secretFile(id, content, mode, uid, gid),
+          writableCopy: (hostPath) => this.resources.writableCopy(hostPath, sources),
+          secretFile: (id, content, mode, uid, gid) => this.resources.secretFile(id, content, mode, uid, gid),
           cacheDir: (id) => cacheMountDir(this.options.root, id),
           privateDir: () => this.workspace.tempDir(),
         });
@@ -486,35 +487,6 @@ class Build {
     return root.merged;
   }
 
-  /** A throwaway view of a context path: an overlay over a directory, a copy of a file. */
-  private async writableCopy(hostPath: string, sources: MountedRoot[]): Promise<string> {
-    const dir = this.workspace.tempDir();
-    if (!statSync(hostPath).isDirectory()) {
-      const copy = path.join(dir, path.basename(hostPath));
-      copyFileSync(hostPath, copy);
-      return copy;
-    }
-    const [upper, work, target] = ['upper', 'work', 'merged'].map((name) => path.join(dir, name)) as [string, string, string];
-    for (const d of [upper, work, target]) mkdirSync(d);
-    await mountOverlay({ lowers: [hostPath], upper, work, target });
-    sources.push({ merged: target, upper, release: async () => unmount(target) });
-    return target;
-  }
-
-  /** Secrets live in memory (/dev/shm) for the build only; `dispose` removes them. */
-  private secretFile(id: string, content: Buffer, mode: number, uid: number, gid: number): string {
-    this.secretsDir ??= mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tsbuild-secrets-'));
-    const file = path.join(this.secretsDir, `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomUUID()}`);
-    writeFileSync(file, content, { mode: 0o600 });
-    chmodSync(file, mode);
-    chownSync(file, uid, gid);
-    return file;
-  }
-
-  dispose(): void {
-    if (this.secretsDir) rmSync(this.secretsDir, { recursive: true, force: true });
-  }
-
   private layerSources(layers: ChainLayer[]): LayerSource[] {
     return layers.map((layer) => ({ diffId: layer.diffId, open: () => this.store.createReadStream(layer.blob.digest) }));
   }
@@ -593,4 +565,3 @@ function baseConfig(config: ImageConfig) {
   };
 }
 
-export type { RunInstruction };
