@@ -311,7 +311,7 @@ class Build {
       parentChainId: parent,
       platform: formatPlatform(this.platform),
       instruction: step.instruction,
-      state: step.state,
+      state: keyState(step),
       inputs: inputs.key,
     });
     const trail = keyTrail(parent, step, inputs.byName);
@@ -510,15 +510,34 @@ function withLabels(state: ImageState, labels: Record<string, string> | undefine
 
 function keyTrail(parent: string, step: Step, inputs: Record<string, string>): KeyTrail {
   const hashed = (pairs: Array<[string, string]>) => Object.fromEntries(pairs.map(([k, v]) => [k, hashOf(v)]));
+  const run = step.instruction.kind === 'RUN';
   const { workdir, user, shell } = step.state;
   return {
     parent,
     instruction: hashOf(step.instruction),
-    env: hashed(step.state.env),
-    args: hashed(step.state.args),
-    place: hashOf([workdir, user, shell]),
+    // Only what the key holds, so a miss is never blamed on a variable the step cannot see.
+    env: run ? hashed(step.state.env) : {},
+    args: run ? hashed(step.state.args) : {},
+    place: hashOf(run ? [workdir, user, shell] : keyState(step)),
     inputs,
   };
+}
+
+/**
+ * The part of a step's state its result depends on: a RUN sees all of it (ENV, ARGs, WORKDIR,
+ * USER, SHELL); COPY/ADD only the WORKDIR a relative destination resolves against; WORKDIR the
+ * USER that owns what it creates. So a build arg changes only the steps that can see it.
+ */
+function keyState(step: Step): unknown {
+  const { workdir, user } = step.state;
+  switch (step.instruction.kind) {
+    case 'RUN':
+      return step.state;
+    case 'WORKDIR':
+      return { user };
+    default:
+      return { workdir };
+  }
 }
 
 function describeSource(ref: SourceRef): string {
