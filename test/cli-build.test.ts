@@ -129,6 +129,31 @@ describe('a build killed while it writes a layer', () => {
   });
 });
 
+describe('SIGTERM during a push', () => {
+  it('ends the push at once; the store stays whole and the next push completes', async () => {
+    const ctx = await context('push-term', 'FROM busybox\nRUN head -c 60000000 /dev/urandom > /noise\n');
+    const ref = `${registry.host}/term/app:v1`;
+    const child = spawn(process.execPath, [cli, 'build', '--progress', 'plain', '-t', ref, '--push', ctx], { env: { ...process.env, ...env } });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('naming to ')) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 143 : null))));
+    expect(code).not.toBe(0);
+    expect(stderr).not.toContain('pushed ');
+    const check = await run(['check'], env);
+    expect(check.status).toBe(0);
+    const again = await run(['push', ref, ref], env);
+    expect(again.status).toBe(0);
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
+    expect(inspected.Layers).toHaveLength(2);
+  });
+});
+
 describe('--output', () => {
   it('writes the final file system, a docker load archive and an OCI archive that skopeo reads', async () => {
     const out = join(dir, 'outputs');

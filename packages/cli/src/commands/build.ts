@@ -188,7 +188,9 @@ Examples:
     if (push) {
       for (const tag of tags) {
         pushTally.reset();
-        const pushed = await withInterrupts(() => client.push(result.image.descriptor, tag));
+        // No interrupt handler here: a push holds no mount or container, so Ctrl-C or SIGTERM may
+        // end it at once; the registry drops the unfinished upload and the local store is untouched.
+        const pushed = await client.push(result.image.descriptor, tag);
         if (!quiet) err(`pushed ${pushed.reference.toString()}@${pushed.descriptor.digest}: ${pushTally.summary()}`);
       }
     }
