@@ -129,6 +129,24 @@ describe('a build killed while it writes a layer', () => {
   });
 });
 
+describe('concurrent builds sharing one root and one registry', () => {
+  it('all succeed, with the digest of a serial build, and the registry holds every tag', async () => {
+    const ctx = await context('concurrent-push', 'FROM busybox\nRUN echo shared > /shared && mkdir -p /data && for i in $(seq 1 50); do echo $i > /data/$i; done\nCMD ["cat", "/shared"]\n');
+    const refs = [1, 2, 3, 4].map((n) => `${registry.host}/concurrent/app:v${n}`);
+    const results = await Promise.all(refs.map((ref) => run(['build', '-q', '--source-date-epoch', '1600000000', '-t', ref, '--push', ctx], env)));
+    expect(results.map((r) => r.status)).toEqual([0, 0, 0, 0]);
+    const digests = new Set(results.map((r) => r.stdout.trim()));
+    expect(digests.size).toBe(1);
+    const serial = await run(['build', '-q', '--no-cache', '--source-date-epoch', '1600000000', ctx], env);
+    expect(serial.stdout.trim()).toBe([...digests][0]);
+    for (const ref of refs) {
+      const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
+      expect(inspected.Digest).toBe([...digests][0]);
+    }
+    expect((await run(['check'], env)).status).toBe(0);
+  });
+});
+
 describe('SIGTERM during a push', () => {
   it('ends the push at once; the store stays whole and the next push completes', async () => {
     const ctx = await context('push-term', 'FROM busybox\nRUN head -c 60000000 /dev/urandom > /noise\n');
