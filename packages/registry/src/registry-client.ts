@@ -93,6 +93,7 @@ export class RegistryClient {
     const reference = typeof ref === 'string' ? parseReference(ref) : ref;
     const endpoints = this.endpoints(reference.registry, 'pull');
     let lastError: unknown;
+    const passedOver: string[] = [];
     for (const [i, endpoint] of endpoints.entries()) {
       let top: { descriptor: Descriptor; bytes: Buffer };
       try {
@@ -101,7 +102,12 @@ export class RegistryClient {
         // A mirror that lacks the image or is down is passed over; the registry itself is the last word.
         if (i < endpoints.length - 1 && error instanceof TsbuildError && ['REGISTRY_NOT_FOUND', 'REGISTRY_ERROR'].includes(error.code)) {
           lastError = error;
+          passedOver.push(`${endpoint.label}: ${error.code === 'REGISTRY_NOT_FOUND' ? 'not found' : 'failed'}`);
           continue;
+        }
+        // Say what the mirrors answered too: "not on the mirror, and docker.io unreachable" is the real story.
+        if (passedOver.length > 0 && error instanceof TsbuildError) {
+          throw new TsbuildError(error.code, `${error.message} (tried first: ${passedOver.join('; ')})`, { kind: error.kind, cause: error });
         }
         throw error;
       }

@@ -6,7 +6,7 @@ import type { Plan, Platform, Stage, Step, StepState } from '../plan.js';
 import { asTemplateError, decodeInstruction, parseDockerfile } from '../parse/index.js';
 import { expandWord, expandWords } from '../shell/index.js';
 import { stagesForTarget } from './dag.js';
-import { atInstruction, locationOf } from './located.js';
+import { atInstruction, atInstructionAsync, locationOf } from './located.js';
 import { hostPlatform, platformArgs, PROXY_ARGS } from './platform.js';
 import { Scope } from './scope.js';
 import { checkStageName, splitStages, type StageSource } from './stages.js';
@@ -199,7 +199,8 @@ class Planner {
     const location = locationOf(this.file, head.source.from);
     const base = this.resolveBase(head, index);
     const platform = head.from.platform;
-    const start = await this.initialState(base, ends, platform, resolve);
+    // A base image that cannot be had (not found, registry down) is an error on its FROM line.
+    const start = await atInstructionAsync(this.file, head.source.from, () => this.initialState(base, ends, platform, resolve));
     const consumed = new Set<string>();
     this.consumedByStage.set(index, consumed);
 

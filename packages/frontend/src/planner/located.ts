@@ -10,14 +10,19 @@ export function atInstruction<T>(file: string, raw: RawInstruction, fn: () => T)
   try {
     return fn();
   } catch (error) {
-    if (error instanceof TsbuildError && !error.location) {
-      throw new TsbuildError(error.code, error.message, {
-        location: locationOf(file, raw),
-        kind: error.kind,
-        detail: error.detail,
-        cause: error,
-      });
-    }
-    throw error;
+    throw located(file, raw, error);
   }
+}
+
+export async function atInstructionAsync<T>(file: string, raw: RawInstruction, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw located(file, raw, error);
+  }
+}
+
+function located(file: string, raw: RawInstruction, error: unknown): unknown {
+  if (!(error instanceof TsbuildError) || error.location) return error;
+  return new TsbuildError(error.code, error.message, { location: locationOf(file, raw), kind: error.kind, detail: error.detail, cause: error });
 }
