@@ -197,6 +197,14 @@ describe('failures', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('reports a base image the registry does not have on its FROM line', async () => {
+    const ctx = await context('missing-base', `# a comment\nFROM ${registry.host}/missing/base:1\nRUN true\n`);
+    const result = await run(['build', ctx], env);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^error: ${join(ctx, 'Dockerfile')}:2: .*${registry.host}.*missing/base.*`, 'm'));
+    expect(result.stderr).toMatch(/not found|404/i);
+  });
+
   it('stops on SIGINT mid-RUN, exits 130 and leaves no mount and no container', async () => {
     const ctx = await context('interrupt', 'FROM busybox\nRUN echo started && sleep 60\n');
     const { child, stderr } = await buildUntil(ctx, /#\d+ [\d.]+ started/);
