@@ -176,11 +176,37 @@ WORKDIR sub
     'src/nested/deep.log': 'ignored too\n',
     '.dockerignore': '**/*.log\n',
   }],
+  ['dest-rules', {
+    Dockerfile: `FROM busybox
+RUN mkdir -p /opt/real /existing && ln -s /opt/real /opt/link && echo old > /existing/keep
+COPY one.txt two.txt /multi/
+COPY one.txt /renamed.txt
+COPY one.txt /existing
+COPY dir /existing/
+COPY dir/ /copied-contents
+COPY one.txt /opt/link/
+ADD layer.tar.gz /existing/
+WORKDIR /opt/link/work
+USER 4321
+WORKDIR /home/nobody-else
+RUN touch made-by-4321
+USER root
+ENV QUOTED="a \\"b\\" c" SPACED='x  y' EMPTY=
+LABEL multi.one="1" multi.two='2' plain=3
+`,
+    'one.txt': 'one\n',
+    'two.txt': 'two\n',
+    'dir/inner.txt': 'inner\n',
+    'dir/sub/deep.txt': 'deep\n',
+  }],
 ];
 
 describe('tsbuild and buildah build the same image', () => {
   it.each(cases)('%s', async (name, files) => {
     const dir = t.contextDir(files);
+    if (files.Dockerfile!.includes('layer.tar.gz')) {
+      execFileSync('sh', ['-c', `mkdir -p '${dir}/l/from-tar' && echo tar > '${dir}/l/from-tar/f' && echo replaced > '${dir}/l/keep' && tar -C '${dir}/l' -czf '${dir}/layer.tar.gz' . && rm -r '${dir}/l'`]);
+    }
     if (files.Dockerfile!.includes('pack.tar')) {
       execFileSync('sh', ['-c', `mkdir -p '${dir}/p/inner' && echo packed > '${dir}/p/inner/file' && tar -C '${dir}/p' -cf '${dir}/pack.tar' . && rm -r '${dir}/p'`]);
     }

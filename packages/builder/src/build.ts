@@ -421,7 +421,7 @@ class Build {
         });
         return;
       case 'WORKDIR':
-        ensureWorkdir(root.merged, workdirOf(step), resolveUser(root.merged, step.state.user));
+        ensureWorkdir(root.merged, workdirOf(step), workdirOwner(root.merged, step.state.user));
         return;
       default:
         return;
@@ -521,6 +521,16 @@ function keyTrail(parent: string, step: Step, inputs: Record<string, string>): K
     place: hashOf(run ? [workdir, user, shell] : keyState(step)),
     inputs,
   };
+}
+
+/**
+ * Who owns the directories WORKDIR creates: BuildKit makes them with its file-op user rules, in
+ * which a bare numeric uid also gives the gid (as `COPY --chown=1000` does); a name takes the
+ * user's passwd entry, as for RUN.
+ */
+function workdirOwner(rootfs: string, user: string): { uid: number; gid: number } {
+  if (/^\d+$/.test(user)) return { uid: Number(user), gid: Number(user) };
+  return resolveUser(rootfs, user);
 }
 
 /**
