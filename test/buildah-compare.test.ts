@@ -97,7 +97,9 @@ function pick(config: Record<string, unknown>) {
 // Not compared, because buildah 1.28 differs from BuildKit there and we follow BuildKit:
 // COPY --chmod on parent directories the copy creates (BuildKit applies the mode, fsutil#228;
 // buildah 0755); a shell-form CMD after SHELL (BuildKit runs it with that SHELL, buildah with
-// /bin/sh -c); EXPOSE of a port range (BuildKit lists each port, buildah keeps "8000-8002/tcp").
+// /bin/sh -c); EXPOSE of a port range (BuildKit lists each port, buildah keeps "8000-8002/tcp");
+// the parent directory of a RUN --mount target that did not exist (BuildKit removes the stubs it
+// made, buildah leaves them).
 const cases: Array<[string, Record<string, string>]> = [
   ['files', {
     Dockerfile: `FROM busybox
@@ -198,6 +200,20 @@ LABEL multi.one="1" multi.two='2' plain=3
     'two.txt': 'two\n',
     'dir/inner.txt': 'inner\n',
     'dir/sub/deep.txt': 'deep\n',
+  }],
+  ['from-image-mounts', {
+    Dockerfile: `FROM busybox AS base
+ONBUILD RUN echo from-onbuild > /onbuild
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["echo base"]
+FROM busybox
+COPY --from=busybox /bin/busybox /copied-busybox
+RUN --mount=type=bind,source=data.txt,target=/data.txt cp /data.txt /from-bind
+RUN --mount=type=tmpfs,target=/scratch echo x > /scratch/y && ls /scratch > /tmpfs-list
+STOPSIGNAL SIGINT
+ENTRYPOINT ["/bin/echo"]
+`,
+    'data.txt': 'bound\n',
   }],
 ];
 
