@@ -3,15 +3,15 @@
 // files and one big file — against `tar -c | gzip` at the same level, with our peak RSS.
 // Run as root after `npm run build`: node bench/build.mjs
 // (BENCH_RUNS=3 repetitions, BENCH_BIG_MIB=1024 for the big file.)
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..');
+import { cli, peers, repo, timed } from './lib/peers.mjs';
+
 const LEVEL = 6;
 
 if (process.argv[2] === '--layer-child') {
@@ -21,13 +21,12 @@ if (process.argv[2] === '--layer-child') {
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 1024);
-const cli = join(repo, 'packages/cli/bin/tsbuild.js');
 const work = mkdtempSync(join(tmpdir(), 'tsbuild-bench-build-'));
-const env = { ...process.env, TSBUILD_ROOT: join(work, 'root'), CI: 'true' };
-const buildah = ['--root', join(work, 'buildah'), '--runroot', join(work, 'buildah-run'), '--storage-driver', 'overlay'];
+const peer = peers(work);
+const { env, buildah } = peer;
 
 try {
-  setupBase();
+  peer.setupBase();
   console.log(`cold builds (median of ${RUNS}; base image local for both, no layer cache):`);
   for (const example of ['hello', 'multistage', 'users', 'add-archive']) {
     const dir = join(repo, 'examples', example);
@@ -44,19 +43,7 @@ try {
   makeBigFile(big, BIG_MIB);
   layerLine(`  one ${BIG_MIB} MiB file`, big);
 } finally {
-  spawnSync('buildah', [...buildah, 'rm', '--all'], { stdio: 'ignore' });
-  spawnSync('buildah', [...buildah, 'rmi', '--all', '--force'], { stdio: 'ignore' });
-  spawnSync('umount', ['-R', join(work, 'buildah')], { stdio: 'ignore' });
-  rmSync(work, { recursive: true, force: true });
-}
-
-function setupBase() {
-  execFileSync(join(repo, 'scripts/make-busybox-rootfs.sh'), { stdio: 'ignore' });
-  const archive = join(work, 'busybox.tar');
-  run(process.execPath, [cli, 'build', '-q', '--source-date-epoch', '0', '-t', 'busybox:latest', '-o', `type=oci,dest=${archive}`, join(repo, 'examples/busybox')], env);
-  run('buildah', [...buildah, 'pull', '-q', `oci-archive:${archive}`]);
-  const id = execFileSync('buildah', [...buildah, 'images', '-q'], { encoding: 'utf8' }).trim().split('\n')[0];
-  run('buildah', [...buildah, 'tag', id, 'docker.io/library/busybox:latest']);
+  peer.cleanup();
 }
 
 function layerLine(label, dir) {
@@ -96,11 +83,9 @@ function makeBigFile(dir, mib) {
   closeSync(fd);
 }
 
+/** A command's wall time, as the `{ ms }` that `median` and `line` take. */
 function run(command, args, runEnv = process.env) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { env: runEnv, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6 };
+  return { ms: timed(command, args, runEnv) };
 }
 
 /** Wall time and peak RSS (GNU time's %M, KiB) of one command. */
