@@ -131,6 +131,31 @@ describe('hostile ADD archives', () => {
   });
 });
 
+describe('device nodes from ADD archives', () => {
+  it('become device and fifo entries of the layer; a later RUN and COPY --from never open them', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = t.contextDir({});
+    // Packed by GNU tar from real nodes, as a user's archive would be.
+    execFileSync('sh', ['-c', `cd '${dir}' && mkdir -p nodes/dev && mknod nodes/dev/null c 1 3 && mknod nodes/dev/sda b 8 0 && mknod nodes/dev/pipe p && tar --numeric-owner -C nodes -cf nodes.tar dev && rm -r nodes`]);
+    const dockerfile = [
+      'FROM busybox AS nodes',
+      'ADD nodes.tar /opt/',
+      "RUN ls -l /opt/dev/* | cut -c1 | sort | tr -d '\\n' > /kinds",
+      'FROM busybox',
+      'COPY --from=nodes /opt/dev/ /copied/',
+      'COPY --from=nodes /kinds /',
+      '',
+    ].join('\n');
+    const result = await t.build(dockerfile, {}, { contextDir: dir });
+    const image = await readBuiltImage(t.registry.store, result.image.descriptor);
+    const [copiedLayer, kindsLayer] = image.layers.slice(-2);
+    const nodes = Object.fromEntries(copiedLayer!.filter((e) => e.name.startsWith('copied/')).map((e) => [e.name, e.device ?? e.type]));
+    expect(nodes).toEqual({ 'copied/': 'directory', 'copied/null': '1:3', 'copied/sda': '8:0', 'copied/pipe': 'fifo' });
+    expect(kindsLayer!.find((e) => e.name === 'kinds')?.content).toBe('bcp');
+    expect(mountsUnder(t.root)).toEqual([]);
+  });
+});
+
 describe('names Node cannot read back', () => {
   it('refuses a context file whose name is not UTF-8, and a RUN that makes one, each at its line', async () => {
     const { writeFileSync } = await import('node:fs');

@@ -12,6 +12,8 @@ export interface LayerEntry {
   uid: number;
   gid: number;
   linkname?: string;
+  /** Device numbers as "major:minor" (device nodes only). */
+  device?: string;
   /** File content as UTF-8 (regular files only). */
   content?: string;
 }
@@ -34,6 +36,7 @@ export async function layerEntries(store: ContentStore, layer: Descriptor): Prom
         uid: h.uid ?? 0,
         gid: h.gid ?? 0,
         ...(h.linkname ? { linkname: h.linkname } : {}),
+        ...(h.type === 'character-device' || h.type === 'block-device' ? { device: `${h.devmajor}:${h.devminor}` } : {}),
         ...(h.type === 'file' ? { content: Buffer.concat(chunks).toString('utf8') } : {}),
       });
     }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tar from 'tar-stream';
+import { deviceMajor, deviceMinor } from '@tsbuild/snapshot';
 import { copyFromContext, tempDir, thrown, writeTree } from './copy-support.js';
 
 /** A context holding `payload/` packed by the system tar with each compression, under neutral names. */
@@ -60,6 +61,53 @@ describe('ADD of local archives', () => {
     const error = await thrown(() => copyFromContext(ctx, ['dotdot.tar'], '/y/', { kind: 'ADD' }));
     expect(error.code).toBe('UNSAFE_LAYER_ENTRY'); // refused by the snapshot package's applyLayer
     expect(error.location?.line).toBe(7);
+  });
+});
+
+describe('ADD of archives holding device nodes, fifos and deletion marks', () => {
+  it('makes device and fifo nodes with their numbers, owners and modes, never opening them', async () => {
+    const ctx = tempDir();
+    writeFileSync(
+      path.join(ctx, 'devices.tar'),
+      await packTar([
+        { header: { name: 'dev/', type: 'directory', mode: 0o755 } },
+        { header: { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 } },
+        { header: { name: 'dev/loop7', type: 'block-device', devmajor: 7, devminor: 7, mode: 0o660, uid: 0, gid: 6 } },
+        { header: { name: 'dev/pipe', type: 'fifo', mode: 0o620, uid: 1000, gid: 1000 } },
+      ]),
+    );
+    const { destRoot } = await copyFromContext(ctx, ['devices.tar'], '/', { kind: 'ADD' });
+    const nul = lstatSync(path.join(destRoot, 'dev/null'));
+    expect([nul.isCharacterDevice(), deviceMajor(nul.rdev), deviceMinor(nul.rdev), nul.mode & 0o7777]).toEqual([true, 1, 3, 0o666]);
+    const loop = lstatSync(path.join(destRoot, 'dev/loop7'));
+    expect([loop.isBlockDevice(), deviceMajor(loop.rdev), deviceMinor(loop.rdev), loop.gid, loop.mode & 0o7777]).toEqual([true, 7, 7, 6, 0o660]);
+    const pipe = lstatSync(path.join(destRoot, 'dev/pipe'));
+    expect([pipe.isFIFO(), pipe.uid, pipe.mode & 0o7777]).toEqual([true, 1000, 0o620]);
+  });
+
+  it('refuses whiteout names and character devices 0/0, which a layer would turn into deletions', async () => {
+    const ctx = tempDir();
+    writeFileSync(path.join(ctx, 'wh.tar'), await packTar([{ header: { name: 'etc/.wh.passwd', type: 'file' }, body: '' }]));
+    writeFileSync(path.join(ctx, 'mark.tar'), await packTar([{ header: { name: 'bin', type: 'character-device', devmajor: 0, devminor: 0 } }]));
+    const whiteout = await thrown(() => copyFromContext(ctx, ['wh.tar'], '/', { kind: 'ADD' }));
+    expect(whiteout).toMatchObject({ code: 'UNSAFE_LAYER_ENTRY', message: "refusing entry 'etc/.wh.passwd' of wh.tar: it has a name image layers reserve for deletions ('.wh.')" });
+    expect(whiteout.location?.line).toBe(7);
+    const mark = await thrown(() => copyFromContext(ctx, ['mark.tar'], '/', { kind: 'ADD' }));
+    expect(mark).toMatchObject({ code: 'UNSAFE_LAYER_ENTRY', message: "refusing entry 'bin' of mark.tar: it is a character device 0/0, which overlayfs takes for a deletion" });
+  });
+});
+
+describe('COPY of device and fifo nodes', () => {
+  it('makes them anew with the same numbers, as fsutil does, and skips sockets', async () => {
+    const ctx = tempDir();
+    execFileSync('mknod', [path.join(ctx, 'zero'), 'c', '1', '5']);
+    execFileSync('mknod', [path.join(ctx, 'fifo'), 'p']);
+    chmodSync(path.join(ctx, 'fifo'), 0o640);
+    const { destRoot } = await copyFromContext(ctx, ['.'], '/nodes/');
+    const zero = lstatSync(path.join(destRoot, 'nodes/zero'));
+    expect([zero.isCharacterDevice(), deviceMajor(zero.rdev), deviceMinor(zero.rdev)]).toEqual([true, 1, 5]);
+    const fifo = lstatSync(path.join(destRoot, 'nodes/fifo'));
+    expect([fifo.isFIFO(), fifo.mode & 0o7777]).toEqual([true, 0o640]);
   });
 });
 

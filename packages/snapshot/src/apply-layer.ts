@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { closeSync, linkSync, lchownSync, chmodSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -10,11 +9,18 @@ import { TsbuildError } from '@tsbuild/errors';
 import { decompressedTar } from './decompress.js';
 import { keepRawXattrs, RAW_XATTR_PREFIX } from './raw-pax.js';
 import { cleanEntryName, resolveDirInRoot, unsafe } from './scoped-path.js';
+import { makeSpecialFile } from './special-files.js';
 import { readXattrs, setXattr } from './xattr.js';
 
 export interface ApplyLayerOptions {
   /** Names the layer in errors, e.g. its digest or the archive's file name. */
   name?: string;
+  /**
+   * An archive for ADD rather than an image layer: no whiteouts. Entries named `.wh.*` and
+   * character devices 0/0 (overlayfs's deletion mark) are refused, since the layer made from
+   * them would delete files instead of holding them.
+   */
+  archive?: boolean;
 }
 
 export interface AppliedLayer {
@@ -41,7 +47,7 @@ export async function applyLayer(input: AsyncIterable<Uint8Array> | Uint8Array, 
   const digester = new HashingStream();
   const extract = tar.extract();
   keepRawXattrs(extract);
-  const writer = new LayerWriter(root, what);
+  const writer = new LayerWriter(root, what, options.archive ?? false);
   let source: Readable | undefined;
   let current: string | undefined;
   try {
@@ -111,6 +117,7 @@ class LayerWriter {
   constructor(
     private readonly root: string,
     private readonly what: string,
+    private readonly archive: boolean,
   ) {}
 
   async write(entry: TarEntry): Promise<void> {
@@ -119,6 +126,7 @@ class LayerWriter {
     if (name === '') return entry.resume();
     const parent = resolveDirInRoot(this.root, path.posix.dirname(name) === '.' ? '' : path.posix.dirname(name), header.name, this.what);
     const base = path.posix.basename(name);
+    if (this.archive) this.refuseDeletionMarks(header, base);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       entry.resume();
       return this.whiteout(parent, base);
@@ -144,10 +152,8 @@ class LayerWriter {
         return;
       case 'character-device':
       case 'block-device':
-        execFileSync('mknod', [target, header.type === 'block-device' ? 'b' : 'c', String(header.devmajor ?? 0), String(header.devminor ?? 0)]);
-        break;
       case 'fifo':
-        execFileSync('mknod', [target, 'p']);
+        makeSpecialFile(target, header.type, header.devmajor ?? 0, header.devminor ?? 0);
         break;
       default:
         // Docker ignores other types (e.g. GNU sparse-only variants are already files).
@@ -156,6 +162,13 @@ class LayerWriter {
     if (header.type !== 'file' && header.type !== 'contiguous-file') entry.resume();
     this.created.add(target);
     this.applyMetadata(target, header);
+  }
+
+  private refuseDeletionMarks(header: TarEntry['header'], base: string): void {
+    if (base.startsWith(WHITEOUT_PREFIX)) throw unsafe(header.name, `has a name image layers reserve for deletions ('${WHITEOUT_PREFIX}')`, this.what);
+    if (header.type === 'character-device' && !header.devmajor && !header.devminor) {
+      throw unsafe(header.name, `is a character device 0/0, which overlayfs takes for a deletion`, this.what);
+    }
   }
 
   /** Directory times last, once their contents stop changing. */

@@ -8,6 +8,7 @@ import { TsbuildError } from '@tsbuild/errors';
 import type { ContentStore } from '@tsbuild/oci';
 
 import { getXattr, readXattrs } from './xattr.js';
+import { deviceMajor, deviceMinor, isOverlayWhiteout, specialFileType } from './special-files.js';
 
 export interface DiffOptions {
   /** Absolute in-container paths (e.g. `/etc/hosts`) left out with everything below them. */
@@ -85,7 +86,7 @@ class UpperWalker {
       if (this.options.exclude?.has(`/${rel}`)) continue;
       const full = path.join(dir, name);
       const info = lstatName(full, rel);
-      if (info.isCharacterDevice() && info.rdev === 0) {
+      if (isOverlayWhiteout(info)) {
         await this.add({ ...this.baseHeader(info), name: joinName(relDir, `.wh.${name}`), type: 'file', mode: 0, uid: 0, gid: 0 });
         continue;
       }
@@ -104,11 +105,9 @@ class UpperWalker {
   private async addNonDirectory(full: string, rel: string, info: Stats): Promise<void> {
     const header = this.baseHeader(info);
     if (info.isSymbolicLink()) return this.add({ ...header, name: rel, type: 'symlink', linkname: readlinkSync(full) });
-    if (info.isFIFO()) return this.add({ ...header, name: rel, type: 'fifo' }, full);
-    if (info.isCharacterDevice() || info.isBlockDevice()) {
-      const type = info.isBlockDevice() ? 'block-device' : 'character-device';
-      return this.add({ ...header, name: rel, type, devmajor: major(info.rdev), devminor: minor(info.rdev) }, full);
-    }
+    const special = specialFileType(info);
+    if (special === 'fifo') return this.add({ ...header, name: rel, type: special }, full);
+    if (special) return this.add({ ...header, name: rel, type: special, devmajor: deviceMajor(info.rdev), devminor: deviceMinor(info.rdev) }, full);
     if (!info.isFile()) return; // sockets are not archived (Docker skips them too)
     if (info.nlink > 1) {
       const key = `${info.dev}:${info.ino}`;
@@ -226,13 +225,4 @@ function joinName(dir: string, name: string): string {
 
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-/** Linux dev_t split (glibc's major()/minor()). */
-function major(rdev: number): number {
-  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
-}
-
-function minor(rdev: number): number {
-  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
 }

@@ -4,3 +4,4 @@ export { compressLayer, type CompressOptions, type CompressedBlob } from './comp
 export { mountOverlay, unmount, mountsUnder, type OverlayMount } from './mount.js';
 export { SnapshotStore, cleanupStale, type LayerSource, type ChainMount } from './snapshot-store.js';
 export { isOpaqueDir } from './xattr.js';
+export { deviceMajor, deviceMinor, makeSpecialFile, specialFileType, type SpecialFileType } from './special-files.js';

@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { SourceLocation } from '@tsbuild/errors';
+import { deviceMajor, deviceMinor, makeSpecialFile, specialFileType } from '@tsbuild/snapshot';
 import type { ModeChange } from './chmod.js';
 import type { Owner } from './owner.js';
 import type { TreeEntry } from './tree.js';
@@ -44,10 +45,10 @@ export interface CopierSettings {
 }
 
 /**
- * Copies entries with `cp -a` semantics as fsutil's copier: files, directories and symlinks
- * (links copied as links, never followed), hardlinks inside one source kept as hardlinks, mode,
- * owner and times set after the content, directories' times set last so that filling them does
- * not change them.
+ * Copies entries with `cp -a` semantics as fsutil's copier: files, directories, symlinks (copied
+ * as links, never followed), device and fifo nodes (made anew, never opened), hardlinks inside one
+ * source kept as hardlinks, mode, owner and times set after the content, directories' times set
+ * last so that filling them does not change them.
  */
 export class Copier {
   entriesWritten = 0;
@@ -69,7 +70,11 @@ export class Copier {
       symlinkSync(entry.linkTarget as string, target);
       this.applyLinkInfo(target, stat);
     } else {
-      return; // sockets, fifos and devices are not copied (Node cannot create devices)
+      const special = specialFileType(stat);
+      if (!special) return; // sockets are not copied (fsutil skips them too)
+      clearFileTarget(target, this.settings.location);
+      makeSpecialFile(target, special, deviceMajor(stat.rdev), deviceMinor(stat.rdev));
+      this.applyInfo(target, stat);
     }
     this.entriesWritten++;
   }

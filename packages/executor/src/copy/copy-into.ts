@@ -97,7 +97,7 @@ async function copyPath(plan: Plan, item: PathItem, spec: CopySpec): Promise<voi
       const limit = expansionLimit(item.stat.size);
       const tooLarge = () =>
         new TsbuildError('ARCHIVE_TOO_LARGE', `ADD ${item.name}: the archive expands to more than ${limit} bytes (over ${Math.round(limit / Math.max(1, item.stat.size))} times its size); refusing what looks like a decompression bomb (TSBUILD_ADD_MAX_BYTES raises the limit)`, { location: plan.location });
-      await applyLayer(boundedStream(decompressedStream(item.hostPath, compression), limit, tooLarge), plan.destHost, { name: item.name });
+      await applyLayer(boundedStream(decompressedStream(item.hostPath, compression), limit, tooLarge), plan.destHost, { name: item.name, archive: true });
       plan.entries++;
       record(plan, plan.destHost);
       return;

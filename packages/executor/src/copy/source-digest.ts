@@ -72,7 +72,8 @@ function entryFields(entry: TreeEntry, owner: Owner | undefined, modeChange: Mod
   if (stat.isDirectory()) return ['dir', mode(stat.mode, true, modeChange), who];
   if (stat.isSymbolicLink()) return ['symlink', entry.linkTarget ?? '', who];
   if (stat.isFile()) return ['file', mode(stat.mode, false, modeChange), who, memo.digestOf(entry.hostPath, stat)];
-  return [kindOf(stat)];
+  if (stat.isSocket()) return ['socket']; // not copied
+  return [kindOf(stat), mode(stat.mode, false, modeChange), who, String(stat.rdev)];
 }
 
 function input(path: string, fields: string[]): SourceInput {
@@ -96,5 +97,5 @@ function checksumText(value: string, location: CopyOptions['location']): string 
 }
 
 function kindOf(stat: Stats): string {
-  return stat.isFIFO() ? 'fifo' : stat.isSocket() ? 'socket' : 'device';
+  return stat.isFIFO() ? 'fifo' : stat.isBlockDevice() ? 'block-device' : 'character-device';
 }
