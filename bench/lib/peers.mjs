@@ -40,3 +40,26 @@ export function timed(command, args, env = process.env) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+
+/** Wall time and peak RSS (GNU time's %M, KiB) of one command, as the `{ ms, rssKiB }` that `median` and `line` take. */
+export function timedWithRss(command, args, env = process.env) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  const rssKiB = Number(result.stderr.trim().split('\n').pop());
+  return { ms, rssKiB };
+}
+
+/** The median by wall time of `n` results of `fn` (each `{ ms, ... }`); `fn` gets the run's index. */
+export function median(n, fn) {
+  const results = Array.from({ length: n }, (_, i) => fn(i)).sort((a, b) => a.ms - b.ms);
+  return results[Math.floor(n / 2)];
+}
+
+/** One result line, as bench/build.mjs prints them, with an optional note (e.g. the target) after it. */
+export function line(label, ours, theirs, note = '') {
+  const rss = ours.rssKiB ? `, our peak RSS ${(ours.rssKiB / 1024).toFixed(0)} MiB` : '';
+  const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`.padStart(8);
+  console.log(`${label.padEnd(28)} tsbuild ${fmt(ours.ms)}  peer ${fmt(theirs.ms)}  ratio ${(ours.ms / theirs.ms).toFixed(2)}${rss}${note ? `  ${note}` : ''}`);
+}

@@ -10,9 +10,10 @@ export interface SeenRequest {
 
 /**
  * What to do with a request: pass it on, answer with a status, corrupt or truncate the
- * response body, or drop the connection (after part of the request body for uploads).
+ * response body, drop the connection (after part of the request body for uploads), or send
+ * the whole body under a Content-Length that overstates or understates it.
  */
-export type ProxyAction = 'pass' | 'corrupt' | 'truncate' | 'drop' | 'stall' | { status: number; headers?: Record<string, string> };
+export type ProxyAction = 'pass' | 'corrupt' | 'truncate' | 'drop' | 'stall' | 'overstate' | 'understate' | { status: number; headers?: Record<string, string> };
 
 export interface RegistryProxy {
   url: string;
@@ -80,6 +81,13 @@ export async function startRegistryProxy(target: string): Promise<RegistryProxy>
             res.writeHead(200, up.headers);
             res.write(body.subarray(0, Math.floor(body.length / 2)));
             setTimeout(() => res.socket?.destroy(), 10);
+            return;
+          }
+          if (action === 'overstate' || action === 'understate') {
+            // Written raw: Node's own response would not send a body its header contradicts.
+            const length = action === 'overstate' ? body.length + 4096 : Math.floor(body.length / 2);
+            const head = `HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: ${length}\r\n\r\n`;
+            res.socket?.end(Buffer.concat([Buffer.from(head), body]));
             return;
           }
           if (action === 'corrupt') {

@@ -284,6 +284,37 @@ describe('pull', () => {
     }
   });
 
+  it('never stores a blob sent under a wrong Content-Length, and retries one that overstates it', async () => {
+    const layer = source.image.manifest.layers[1] as Descriptor;
+    for (const fault of ['overstate', 'understate'] as const) {
+      const root = await newRoot();
+      proxy.decide = (req) => (req.url?.endsWith(`/blobs/${layer.digest}`) ? fault : 'pass');
+      const error = await new RegistryClient({ root, retry: fastRetry }).pull(`${proxy.host}/pulled/app:v1`).catch((e: unknown) => e);
+      proxy.decide = () => 'pass';
+      const message = (error as Error).message;
+      if (fault === 'overstate') {
+        // The body ends before the length it announced: a broken transfer, retried, then given up.
+        expect(error).toMatchObject({ code: 'REGISTRY_ERROR' });
+        expect(message).toMatch(new RegExp(`^${proxy.host}/pulled/app@${layer.digest}: registry ${proxy.host} failed after 4 attempt\\(s\\): `));
+      } else {
+        expect(error).toMatchObject({ code: 'SIZE_MISMATCH' });
+        expect(message).toContain(`${proxy.host}/pulled/app@${layer.digest}`);
+      }
+      expect(message).not.toContain('\n');
+      expect(await new ContentStore(root).has(layer.digest)).toBe(false);
+      expect(await new ImageStore(root).list()).toEqual([]);
+    }
+    let faults = 1;
+    proxy.decide = (req) => (req.url?.endsWith(`/blobs/${layer.digest}`) && faults-- > 0 ? 'overstate' : 'pass');
+    const root = await newRoot();
+    try {
+      await new RegistryClient({ root, retry: fastRetry }).pull(`${proxy.host}/pulled/app:v1`);
+    } finally {
+      proxy.decide = () => 'pass';
+    }
+    expect(await new ContentStore(root).has(layer.digest)).toBe(true);
+  });
+
   it('retries 500, 429, 503 and a dropped download, then succeeds', async () => {
     const layer = source.image.manifest.layers[1] as Descriptor;
     const faults: Array<'drop' | { status: number }> = [{ status: 500 }, { status: 429 }, { status: 503 }, 'drop'];
