@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(runc crun skopeo umoci docker-registry busybox-static shellcheck buildah openssl curl bzip2 xz-utils zstd tmux)
+debian_packages=(runc crun skopeo umoci docker-registry busybox-static shellcheck buildah openssl curl bzip2 xz-utils zstd tmux time)
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -8,6 +8,7 @@ import { TsbuildError } from '@tsbuild/errors';
 
 import { assertDigest, Digester, digestHex, sha256Digest } from './digest.js';
 import { processAlive } from './process.js';
+import { isAllZero } from './zeros.js';
 
 export interface BlobInfo {
   digest: string;
@@ -135,7 +136,7 @@ export class ContentStore {
         }
         await batch.add(chunk);
       }
-      await batch.flush();
+      await batch.flush(true);
       await handle.sync();
       await handle.close();
       handle = undefined;
@@ -263,9 +264,18 @@ async function drain(source: BlobSource): Promise<void> {
 }
 
 /** Collects small chunks and writes them to the file about 1 MiB at a time. */
+/** Runs of zeros at least this long are left as holes (a filesystem block is 4 KiB). */
+const HOLE_BYTES = 64 * 1024;
+
+/**
+ * Gathers small chunks into one write of about a MiB. A batch of nothing but zeros is not
+ * written but skipped over, so a layer holding a sparse file stays sparse in the store.
+ */
 class WriteBatch {
   private chunks: Uint8Array[] = [];
   private bytes = 0;
+  private position = 0;
+  private endsInHole = false;
 
   constructor(private readonly handle: FileHandle) {}
 
@@ -275,19 +285,24 @@ class WriteBatch {
     if (this.bytes >= READ_CHUNK_BYTES) await this.flush();
   }
 
-  async flush(): Promise<void> {
-    if (this.bytes === 0) return;
-    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes);
-    this.chunks = [];
-    this.bytes = 0;
-    await writeAll(this.handle, data);
+  /** Writes what is gathered; `end` also sets the length when the file ends in a hole. */
+  async flush(end = false): Promise<void> {
+    if (this.bytes > 0) {
+      const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes);
+      this.chunks = [];
+      this.bytes = 0;
+      this.endsInHole = data.byteLength >= HOLE_BYTES && isAllZero(data);
+      if (!this.endsInHole) await writeAll(this.handle, data, this.position);
+      this.position += data.byteLength;
+    }
+    if (end && this.endsInHole) await this.handle.truncate(this.position);
   }
 }
 
-async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, position + offset);
     offset += bytesWritten;
   }
 }

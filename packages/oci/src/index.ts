@@ -12,3 +12,4 @@ export * from './import-oci.js';
 export { withFileLock } from './file-lock.js';
 export * from './export/index.js';
 export { processAlive } from './process.js';
+export { isAllZero } from './zeros.js';

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { constants, crc32, deflateRaw } from 'node:zlib';
 
+import { isAllZero } from '@tsbuild/oci';
+
 const deflateRawAsync = promisify(deflateRaw) as (input: Buffer, options: { level: number; dictionary?: Buffer; finishFlush: number }) => Promise<Buffer>;
 
 const BLOCK_BYTES = 1024 * 1024;
@@ -24,11 +26,17 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, level: nu
   let total = 0;
   let previous: Buffer | undefined;
   yield GZIP_HEADER;
+  const zeros = new ZeroBlocks(level);
   for await (const block of blocksOf(source)) {
-    crc = crc32(block, crc);
     total += block.byteLength;
     const dictionary = previous?.subarray(previous.byteLength - WINDOW_BYTES);
-    inFlight.push(deflateRawAsync(block, { level, finishFlush: constants.Z_SYNC_FLUSH, ...(dictionary ? { dictionary } : {}) }));
+    if (dictionary && zeros.repeats(dictionary, block)) {
+      crc = zeros.crcAfter(crc);
+      inFlight.push(zeros.deflated(dictionary, block));
+    } else {
+      crc = crc32(block, crc);
+      inFlight.push(deflateRawAsync(block, { level, finishFlush: constants.Z_SYNC_FLUSH, ...(dictionary ? { dictionary } : {}) }));
+    }
     previous = block;
     if (inFlight.length >= limit) yield await (inFlight.shift() as Promise<Buffer>);
   }
@@ -37,6 +45,40 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, level: nu
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(total % 2 ** 32, 4);
   yield Buffer.concat([FINAL_EMPTY_BLOCK, trailer]);
+}
+
+/**
+ * Full blocks of zeros after a window of zeros (sparse files: a 4 GiB database file, lastlog)
+ * always deflate to the same bytes and move the CRC by the same affine map, so both are worked
+ * out once instead of once per MiB.
+ */
+class ZeroBlocks {
+  private output: Promise<Buffer> | undefined;
+  /** crc32(zero block, x) = constant XOR (XOR of columns[i] for each bit i set in x). */
+  private constant = 0;
+  private columns: number[] | undefined;
+
+  constructor(private readonly level: number) {}
+
+  repeats(dictionary: Buffer, block: Buffer): boolean {
+    return block.byteLength === BLOCK_BYTES && isAllZero(dictionary) && isAllZero(block);
+  }
+
+  deflated(dictionary: Buffer, block: Buffer): Promise<Buffer> {
+    this.output ??= deflateRawAsync(block, { level: this.level, finishFlush: constants.Z_SYNC_FLUSH, dictionary });
+    return this.output;
+  }
+
+  crcAfter(crc: number): number {
+    if (!this.columns) {
+      const zeros = Buffer.alloc(BLOCK_BYTES);
+      this.constant = crc32(zeros, 0);
+      this.columns = Array.from({ length: 32 }, (_, bit) => crc32(zeros, 2 ** bit) ^ this.constant);
+    }
+    let result = this.constant;
+    for (let bit = 0; bit < 32; bit++) if ((crc >>> bit) & 1) result ^= this.columns[bit] as number;
+    return result >>> 0;
+  }
 }
 
 /** The source re-cut into BLOCK_BYTES pieces (the last may be shorter). */

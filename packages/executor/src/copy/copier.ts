@@ -6,12 +6,14 @@ import {
   copyFileSync,
   fchmodSync,
   fchownSync,
+  ftruncateSync,
   futimesSync,
   lchownSync,
   linkSync,
   lutimesSync,
   openSync,
   readFileSync,
+  readSync,
   symlinkSync,
   utimesSync,
   writeSync,
@@ -19,6 +21,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { SourceLocation } from '@tsbuild/errors';
+import { isAllZero } from '@tsbuild/oci';
 import { deviceMajor, deviceMinor, makeSpecialFile, specialFileType } from '@tsbuild/snapshot';
 import type { ModeChange } from './chmod.js';
 import type { Owner } from './owner.js';
@@ -35,6 +38,38 @@ function readNoFollow(hostPath: string): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Fewer blocks allocated than the size needs: the file has holes. */
+function hasHoles(stat: Stats): boolean {
+  return stat.blocks * 512 < stat.size;
+}
+
+/**
+ * Copies a sparse file keeping its holes: runs of zeros are skipped over, not written (the kernel
+ * copy would write every zero, 4 GiB of them for a 4 GiB database file holding a few pages).
+ */
+function copySparse(hostPath: string, target: string, size: number): void {
+  const source = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const dest = openSync(target, 'wx', 0o600);
+  const buffer = Buffer.allocUnsafe(SMALL_FILE);
+  try {
+    for (let position = 0; position < size; ) {
+      const read = readSync(source, buffer, 0, buffer.byteLength, position);
+      if (read === 0) break;
+      const chunk = buffer.subarray(0, read);
+      if (!isAllZero(chunk)) writeAllAt(dest, chunk, position);
+      position += read;
+    }
+    ftruncateSync(dest, size);
+  } finally {
+    closeSync(source);
+    closeSync(dest);
+  }
+}
+
+function writeAllAt(fd: number, chunk: Buffer, position: number): void {
+  for (let offset = 0; offset < chunk.byteLength; ) offset += writeSync(fd, chunk, offset, chunk.byteLength - offset, position + offset);
 }
 
 export interface CopierSettings {
@@ -101,7 +136,8 @@ export class Copier {
     }
     if (stat.size < SMALL_FILE) this.writeSmallFile(entry, target);
     else {
-      copyFileSync(entry.hostPath, target);
+      if (hasHoles(stat)) copySparse(entry.hostPath, target, stat.size);
+      else copyFileSync(entry.hostPath, target);
       this.applyInfo(target, stat);
     }
     if (stat.nlink > 1) this.linkedInodes.set(inode, target);
