@@ -21,9 +21,8 @@ import {
 } from '@tsbuild/frontend';
 import { chainIds, MediaTypes, withFileLock, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { cleanupStale, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
+import { SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
 import {
-  cleanupStaleContainers,
   copyInto,
   ensureWorkdir,
   openContext,
@@ -45,7 +44,8 @@ import { ContextDigests } from './context-digests.js';
 import { cacheMountDir, containerMounts } from './run-mounts.js';
 import { runCommand } from './run-step.js';
 import { RunResources } from './run-resources.js';
-import { cleanupStaleWorkspaces, Workspace, type MountedRoot } from './workspace.js';
+import { cleanupInterrupted, runsRoot } from './leftovers.js';
+import { Workspace, type MountedRoot } from './workspace.js';
 
 export interface BuildOptions {
   /** tsbuild's root (content store, snapshots, cache). */
@@ -101,10 +101,7 @@ export interface BuildResult {
  * removed first.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  await cleanupStaleWorkspaces(options.root);
-  await cleanupStale(options.root);
-  await cleanupStaleContainers(runsRoot(options.root));
-  await options.registry.store.cleanIngest();
+  await cleanupInterrupted(options.root);
   const workspace = Workspace.open(options.root);
   const resources = new RunResources(workspace);
   try {
@@ -178,7 +175,8 @@ class Build {
       level: o.compressionLevel ?? 6,
       created: this.timeOf(final),
     });
-    if (o.cacheTo) await exportCache(this.store, this.exportedRecords(plan, o.cacheTo.mode), o.cacheTo, o.registry);
+    // Nothing local to clean up in an export: an interrupt ends it at once.
+    if (o.cacheTo) await unlessAborted(exportCache(this.store, this.exportedRecords(plan, o.cacheTo.mode), o.cacheTo, o.registry), o.signal);
     return { plan, image: image.written, config: image.config, cachedSteps: this.cachedSteps, executedSteps: this.executedSteps };
   }
 
@@ -497,9 +495,15 @@ class Build {
   }
 }
 
-/** runc's state and bundles live under the tsbuild root, so a later build can clean up after a killed one. */
-export function runsRoot(root: string): string {
-  return path.join(root, 'runs');
+/** `work`, or the signal's reason as soon as it aborts (the work itself runs on unwatched). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function withLabels(state: ImageState, labels: Record<string, string> | undefined): ImageState {

@@ -5,9 +5,10 @@ import { finished } from 'node:stream/promises';
 
 import { StepCache, type CachedStep } from '@tsbuild/cache';
 import { ContentStore, ImageStore, isIndexMediaType, isManifestMediaType, type ImageIndex, type ImageManifest } from '@tsbuild/oci';
-import { cleanupStale, mountsUnder } from '@tsbuild/snapshot';
+import { mountsUnder } from '@tsbuild/snapshot';
 
-import { cleanupStaleWorkspaces, isStaleWorkspace } from './workspace.js';
+import { cleanupInterrupted } from './leftovers.js';
+import { isStaleWorkspace } from './workspace.js';
 
 /**
  * Housekeeping of a tsbuild root: `check` (is everything whole and consistent?), `du` (what does
@@ -16,6 +17,8 @@ import { cleanupStaleWorkspaces, isStaleWorkspace } from './workspace.js';
  */
 
 export interface CheckReport {
+  /** Leftovers of killed runs removed before checking (as the next build would). */
+  cleaned: number;
   blobs: number;
   images: number;
   records: number;
@@ -25,6 +28,7 @@ export interface CheckReport {
 
 /** Verifies every blob against its digest and that every name, record and snapshot refers to what exists. */
 export async function checkRoot(root: string): Promise<CheckReport> {
+  const cleaned = await cleanupInterrupted(root);
   const store = new ContentStore(root);
   const problems: string[] = [];
   let blobs = 0;
@@ -56,7 +60,7 @@ export async function checkRoot(root: string): Promise<CheckReport> {
     if (!existsSync(path.join(linkDir, link))) problems.push(`snapshot link l/${link} points at nothing`);
   }
   for (const leftover of leftovers(root)) problems.push(`left behind by an interrupted run: ${leftover}`);
-  return { blobs, images: images.length, records: records.length, snapshots: snapshots.length, problems };
+  return { cleaned, blobs, images: images.length, records: records.length, snapshots: snapshots.length, problems };
 }
 
 export interface DiskUsage {
@@ -106,10 +110,8 @@ export interface PruneOptions {
 }
 
 export async function pruneRoot(root: string, options: PruneOptions = {}): Promise<PruneResult> {
-  await cleanupStaleWorkspaces(root);
-  await cleanupStale(root);
+  await cleanupInterrupted(root);
   const store = new ContentStore(root);
-  await store.cleanIngest();
   const result: PruneResult = { blobs: 0, bytes: 0, records: 0, snapshots: 0 };
   const dropRecord = (key: string) => {
     rmSync(recordFile(root, key), { force: true });

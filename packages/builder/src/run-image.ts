@@ -4,9 +4,9 @@ import { hostPlatform } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
 import { SnapshotStore } from '@tsbuild/snapshot';
 
-import { runsRoot } from './build.js';
+import { cleanupInterrupted, runsRoot } from './leftovers.js';
 import { ImageSource } from './image-source.js';
-import { cleanupStaleWorkspaces, Workspace } from './workspace.js';
+import { Workspace } from './workspace.js';
 
 export interface RunImageOptions {
   root: string;
@@ -24,7 +24,7 @@ export interface RunImageOptions {
  * layers as lowers, a fresh upper that is dropped afterwards. Returns the exit code.
  */
 export async function runImage(options: RunImageOptions): Promise<number> {
-  await cleanupStaleWorkspaces(options.root);
+  await cleanupInterrupted(options.root);
   const images = new ImageSource({ store: options.registry.store, images: options.registry.images, registry: options.registry });
   const image = await images.get(options.ref, hostPlatform());
   const c = image.config.config ?? {};

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { main } from '../dist/main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit as soon as the command is done: an interrupted push or cache export may still hold a
+// socket to a registry that stopped answering. (stdout and stderr are synchronous on Linux.)
+process.exit(await main(process.argv.slice(2)));

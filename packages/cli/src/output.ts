@@ -1,5 +1,7 @@
 import { isTsbuildError } from '@tsbuild/errors';
 
+import { InterruptedError } from './interrupts.js';
+
 /** The CLI is the only package that prints; everything goes through here. */
 export function out(line = ''): void {
   process.stdout.write(line + '\n');
@@ -15,7 +17,7 @@ export function reportError(error: unknown, debug: boolean): number {
     err(`error: ${error.oneLine()}`);
     for (const line of error.detail) err(line);
     if (debug && error.stack) err(error.stack);
-    if (error.code === 'INTERRUPTED') return 130;
+    if (error instanceof InterruptedError) return error.exitCode;
     return error.kind === 'usage' ? 2 : 1;
   }
   const message = error instanceof Error ? error.message : String(error);
