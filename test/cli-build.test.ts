@@ -1,9 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentStore, type ImageConfig, type ImageManifest } from '@tsbuild/oci';
 import { mountsUnder } from '@tsbuild/snapshot';
 
 import { repoRoot } from './support/paths.js';
@@ -78,6 +79,38 @@ describe('tsbuild -t REF --push CONTEXT', () => {
   });
 });
 
+describe('a build that is not pushed', () => {
+  it('keeps its layers as plain tars; tsbuild push gzips them once, and the registry holds a gzip image umoci unpacks', async () => {
+    const ctx = await context('plain-local', 'FROM busybox\nRUN echo plain > /p\n');
+    const built = await run(['build', '-q', '-t', 'plain-local', ctx], env);
+    expect(built.status).toBe(0);
+    const store = new ContentStore(join(dir, 'root'));
+    const local = await store.readJson<ImageManifest>(built.stdout.trim());
+    const config = await store.readJson<ImageConfig>(local.config.digest);
+    expect(local.layers.at(-1)).toMatchObject({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: config.rootfs.diff_ids.at(-1) });
+
+    const ref = `${registry.host}/plain/app:v1`;
+    const pushed = await run(['push', '-q', 'plain-local', ref], env);
+    expect(pushed.status).toBe(0);
+    const remote = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
+    expect(remote.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual(local.layers.map(() => 'application/vnd.oci.image.layer.v1.tar+gzip'));
+    expect(remote.config.digest).toBe(local.config.digest);
+    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
+    expect(inspected.Digest).toBe(pushed.stdout.trim());
+    const out = join(dir, 'plain-unpacked');
+    await mkdir(out);
+    execFileSync('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${out}/layout:latest`]);
+    execFileSync('umoci', ['unpack', '--image', `${out}/layout:latest`, `${out}/bundle`], { stdio: 'ignore' });
+    expect(await readFile(join(out, 'bundle', 'rootfs', 'p'), 'utf8')).toBe('plain\n');
+
+    // Pushed again elsewhere: the gzip blobs are reused, not made again.
+    const compressedRecords = (await readdir(join(dir, 'root', 'compressed'))).length;
+    const again = await run(['push', '-q', 'plain-local', `${registry.host}/plain/other:v1`], env);
+    expect(again.stdout).toBe(pushed.stdout);
+    expect((await readdir(join(dir, 'root', 'compressed'))).length).toBe(compressedRecords);
+  });
+});
+
 describe('concurrent builds sharing one root and one registry', () => {
   it('all succeed, with the digest of a serial build, and the registry holds every tag', async () => {
     const ctx = await context('concurrent-push', 'FROM busybox\nRUN echo shared > /shared && mkdir -p /data && for i in $(seq 1 50); do echo $i > /data/$i; done\nCMD ["cat", "/shared"]\n');
@@ -86,7 +119,7 @@ describe('concurrent builds sharing one root and one registry', () => {
     expect(results.map((r) => r.status)).toEqual([0, 0, 0, 0]);
     const digests = new Set(results.map((r) => r.stdout.trim()));
     expect(digests.size).toBe(1);
-    const serial = await run(['build', '-q', '--no-cache', '--source-date-epoch', '1600000000', ctx], env);
+    const serial = await run(['build', '-q', '--no-cache', '--source-date-epoch', '1600000000', '-t', `${registry.host}/concurrent/app:serial`, '--push', ctx], env);
     expect(serial.stdout.trim()).toBe([...digests][0]);
     for (const ref of refs) {
       const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));

@@ -72,6 +72,12 @@ export interface BuildOptions {
   /** Clamp file times and image dates (SOURCE_DATE_EPOCH), for reproducible images. */
   sourceDateEpoch?: number;
   compressionLevel?: number;
+  /**
+   * gzip the layers built here into the image (default true). The CLI turns it off when the image
+   * is neither pushed nor exported: it stays local with plain-tar layers, as buildah keeps them,
+   * and `compressedImage` gzips them (once) if it is pushed later.
+   */
+  compress?: boolean;
   format?: 'oci' | 'docker';
   /** `--label`: added to the final image's labels. */
   labels?: Record<string, string>;
@@ -172,6 +178,7 @@ class Build {
     const final = withLabels(this.results.get(plan.target)!, o.labels);
     const image = await finalizeImage(this.store, final, {
       format: o.format ?? 'oci',
+      compress: o.compress ?? true,
       level: o.compressionLevel ?? 6,
       created: this.timeOf(final),
     });

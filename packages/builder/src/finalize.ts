@@ -1,10 +1,12 @@
 import { MediaTypes, writeImage, type ContentStore, type Descriptor, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
-import { compressLayer } from '@tsbuild/snapshot';
 
+import { gzipLayer, isPlainLayer, plainLayer, type ImageFormat } from './compress-image.js';
 import type { ImageState } from './layer-chain.js';
 
 export interface FinalizeOptions {
-  format: 'oci' | 'docker';
+  format: ImageFormat;
+  /** gzip the layers built here (for a push or an export); else they stay plain tars. */
+  compress: boolean;
   /** gzip level for layers built here. */
   level: number;
   created: string;
@@ -14,9 +16,9 @@ const GZIP_LAYER = { oci: MediaTypes.ociLayerGzip, docker: MediaTypes.dockerLaye
 const GZIP_TYPES = new Set<string>([MediaTypes.ociLayerGzip, MediaTypes.dockerLayerGzip]);
 
 /**
- * Writes the stage's result as an image: layers built here are compressed (once; the result is
- * remembered), gzip layers of the base keep their bytes under the format's media type, and the
- * config gets its diff_ids and creation date.
+ * Writes the stage's result as an image: layers built here stay plain tars or are compressed
+ * (once; the result is remembered), gzip layers of the base keep their bytes under the format's
+ * media type, and the config gets its diff_ids and creation date.
  */
 export async function finalizeImage(store: ContentStore, state: ImageState, options: FinalizeOptions): Promise<{ written: WrittenImage; config: ImageConfig }> {
   const layers: Descriptor[] = [];
@@ -32,9 +34,8 @@ export async function finalizeImage(store: ContentStore, state: ImageState, opti
 
 async function blobFor(store: ContentStore, blob: Descriptor, diffId: string, options: FinalizeOptions): Promise<Descriptor> {
   if (GZIP_TYPES.has(blob.mediaType)) return { mediaType: GZIP_LAYER[options.format], digest: blob.digest, size: blob.size };
-  if (blob.mediaType === MediaTypes.ociLayer && blob.digest === diffId) {
-    const compressed = await compressLayer(store, diffId, { level: options.level });
-    return { mediaType: GZIP_LAYER[options.format], digest: compressed.digest, size: compressed.size };
+  if (isPlainLayer(blob.mediaType) && blob.digest === diffId) {
+    return options.compress ? gzipLayer(store, diffId, options.format, options.level) : plainLayer(diffId, blob.size, options.format);
   }
   // zstd and other layers keep their media type; docker format cannot name zstd, OCI can.
   return { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };

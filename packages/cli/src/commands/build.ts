@@ -146,6 +146,8 @@ Examples:
         ...(values.target === undefined ? {} : { target: values.target as string }),
         buildArgs: keyValues(values['build-arg'] as string[] | undefined, '--build-arg'),
         registry: client,
+        // gzip only what leaves the machine; a local image keeps plain-tar layers ('tsbuild push' gzips them).
+        compress: push || outputs.some((o) => o.type !== 'local'),
         pull: values.pull === true,
         noCache: values['no-cache'] === true,
         runtime: runtime as RuntimeName,

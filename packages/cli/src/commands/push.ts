@@ -36,7 +36,8 @@ Examples:
       insecure: values['insecure-registry'] as string[] | undefined,
       onProgress: blobReporter(quiet),
     });
-    const pushed = await client.push(found.target, targetRef);
+    const { compressedImage } = await import('@tsbuild/builder');
+    const pushed = await client.push(await compressedImage(client.store, found.target), targetRef);
     if (quiet) out(pushed.descriptor.digest);
     else out(`Pushed ${pushed.reference.toString()} (${pushed.descriptor.digest})`);
     return 0;

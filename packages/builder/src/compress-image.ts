@@ -1,0 +1,42 @@
+import { isManifestMediaType, MediaTypes, type ContentStore, type Descriptor, type ImageManifest } from '@tsbuild/oci';
+import { compressLayer } from '@tsbuild/snapshot';
+
+export type ImageFormat = 'oci' | 'docker';
+
+const PLAIN_LAYER = { oci: MediaTypes.ociLayer, docker: MediaTypes.dockerLayer };
+const GZIP_LAYER = { oci: MediaTypes.ociLayerGzip, docker: MediaTypes.dockerLayerGzip };
+const PLAIN_TYPES = new Set<string>(Object.values(PLAIN_LAYER));
+
+/** An uncompressed layer tar, under either format's name. */
+export function isPlainLayer(mediaType: string): boolean {
+  return PLAIN_TYPES.has(mediaType);
+}
+
+/** A layer built here, stored as a plain tar (its digest is its diffID). */
+export function plainLayer(diffId: string, size: number, format: ImageFormat): Descriptor {
+  return { mediaType: PLAIN_LAYER[format], digest: diffId, size };
+}
+
+/** The gzip blob of a plain layer: compressed once, then remembered by the snapshot package. */
+export async function gzipLayer(store: ContentStore, diffId: string, format: ImageFormat, level: number): Promise<Descriptor> {
+  const compressed = await compressLayer(store, diffId, { level });
+  return { mediaType: GZIP_LAYER[format], digest: compressed.digest, size: compressed.size };
+}
+
+/**
+ * The image as it leaves the machine (push, export). Local images keep the layers built here as
+ * plain tars, as buildah does, so a build that is not pushed never pays for gzip; this gzips
+ * them (once per layer) into a manifest with the same config. Returns `target` itself when
+ * nothing is plain, and an index unchanged.
+ */
+export async function compressedImage(store: ContentStore, target: Descriptor, level = 6): Promise<Descriptor> {
+  if (!isManifestMediaType(target.mediaType)) return target;
+  const manifest = await store.readJson<ImageManifest>(target.digest);
+  if (!manifest.layers.some((layer) => isPlainLayer(layer.mediaType))) return target;
+  const format: ImageFormat = manifest.mediaType === MediaTypes.dockerManifest ? 'docker' : 'oci';
+  const layers: Descriptor[] = [];
+  for (const layer of manifest.layers) layers.push(isPlainLayer(layer.mediaType) ? await gzipLayer(store, layer.digest, format, level) : layer);
+  const bytes = Buffer.from(JSON.stringify({ ...manifest, layers }));
+  const written = await store.write(bytes);
+  return { ...target, digest: written.digest, size: written.size };
+}
