@@ -1,6 +1,6 @@
 import { MediaTypes, writeImage, type ContentStore, type Descriptor, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 
-import { gzipLayer, isPlainLayer, plainLayer, type ImageFormat } from './compress-image.js';
+import { gzipLayer, isPlainLayer, plainLayer, type ImageFormat } from '@tsbuild/snapshot';
 import type { ImageState } from './layer-chain.js';
 
 export interface FinalizeOptions {

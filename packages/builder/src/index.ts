@@ -7,4 +7,3 @@ export { cleanupStaleWorkspaces } from './workspace.js';
 export { cleanupInterrupted, runsRoot } from './leftovers.js';
 export { runImage, type RunImageOptions } from './run-image.js';
 export { checkRoot, diskUsage, pruneRoot, type CheckReport, type DiskUsage, type PruneOptions, type PruneResult } from './maintenance.js';
-export { compressedImage } from './compress-image.js';

@@ -5,3 +5,4 @@ export { mountOverlay, unmount, mountsUnder, type OverlayMount } from './mount.j
 export { SnapshotStore, cleanupStale, type LayerSource, type ChainMount } from './snapshot-store.js';
 export { isOpaqueDir } from './xattr.js';
 export { deviceMajor, deviceMinor, makeSpecialFile, specialFileType, type SpecialFileType } from './special-files.js';
+export { compressedImage, gzipLayer, isPlainLayer, plainLayer, type ImageFormat } from './compress-image.js';

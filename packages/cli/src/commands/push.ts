@@ -36,7 +36,7 @@ Examples:
       insecure: values['insecure-registry'] as string[] | undefined,
       onProgress: blobReporter(quiet),
     });
-    const { compressedImage } = await import('@tsbuild/builder');
+    const { compressedImage } = await import('@tsbuild/snapshot');
     const pushed = await client.push(await compressedImage(client.store, found.target), targetRef);
     if (quiet) out(pushed.descriptor.digest);
     else out(`Pushed ${pushed.reference.toString()} (${pushed.descriptor.digest})`);

@@ -1,5 +1,5 @@
 import { isManifestMediaType, MediaTypes, type ContentStore, type Descriptor, type ImageManifest } from '@tsbuild/oci';
-import { compressLayer } from '@tsbuild/snapshot';
+import { compressLayer } from './compress.js';
 
 export type ImageFormat = 'oci' | 'docker';
 
