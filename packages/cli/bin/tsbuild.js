@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js';
+// The bundled CLI (packages/cli/scripts/bundle.mjs): one file to load instead of hundreds.
+import { main } from '../bundle/main.js';
 
 // Exit as soon as the command is done: an interrupted push or cache export may still hold a
 // socket to a registry that stopped answering. (stdout and stderr are synchronous on Linux.)
