@@ -21,7 +21,7 @@ import {
 } from '@tsbuild/frontend';
 import { chainIds, MediaTypes, withFileLock, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
+import { DEFAULT_GZIP_LEVEL, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
 import {
   copyInto,
   ensureWorkdir,
@@ -179,7 +179,7 @@ class Build {
     const image = await finalizeImage(this.store, final, {
       format: o.format ?? 'oci',
       compress: o.compress ?? true,
-      level: o.compressionLevel ?? 6,
+      level: o.compressionLevel ?? DEFAULT_GZIP_LEVEL,
       created: this.timeOf(final),
     });
     // Nothing local to clean up in an export: an interrupt ends it at once.

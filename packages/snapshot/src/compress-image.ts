@@ -1,5 +1,5 @@
 import { isManifestMediaType, MediaTypes, type ContentStore, type Descriptor, type ImageManifest } from '@tsbuild/oci';
-import { compressLayer } from './compress.js';
+import { compressLayer, DEFAULT_GZIP_LEVEL } from './compress.js';
 
 export type ImageFormat = 'oci' | 'docker';
 
@@ -29,7 +29,7 @@ export async function gzipLayer(store: ContentStore, diffId: string, format: Ima
  * them (once per layer) into a manifest with the same config. Returns `target` itself when
  * nothing is plain, and an index unchanged.
  */
-export async function compressedImage(store: ContentStore, target: Descriptor, level = 6): Promise<Descriptor> {
+export async function compressedImage(store: ContentStore, target: Descriptor, level = DEFAULT_GZIP_LEVEL): Promise<Descriptor> {
   if (!isManifestMediaType(target.mediaType)) return target;
   const manifest = await store.readJson<ImageManifest>(target.digest);
   if (!manifest.layers.some((layer) => isPlainLayer(layer.mediaType))) return target;
