@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
 
 import { TsbuildError } from '@tsbuild/errors';
-import { MediaTypes, writeImage, writeOciLayout, type ContentStore, type Descriptor, type ImageIndex, type ImageManifest } from '@tsbuild/oci';
+import { gunzipStream, MediaTypes, writeImage, writeOciLayout, type ContentStore, type Descriptor, type ImageIndex, type ImageManifest } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
 import { compressLayer } from '@tsbuild/snapshot';
 
@@ -103,7 +102,7 @@ export class ImportedCache {
     if (!record) return undefined;
     if (record.diffId && record.blob && !(await store.has(record.diffId))) {
       await this.fetchBlob(record.blob);
-      await store.write(store.createReadStream(record.blob.digest).pipe(createGunzip()), { digest: record.diffId });
+      await store.write(store.createReadStream(record.blob.digest).pipe(gunzipStream()), { digest: record.diffId });
     }
     const local: CachedStep = { ...(record.diffId ? { diffId: record.diffId } : {}), size: record.size, created: record.created };
     await cache.put(key, local);

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 import tar from 'tar-stream';
-import { loadImage, type ContentStore, type Descriptor, type HistoryEntry } from '@tsbuild/oci';
+import { gunzipStream, loadImage, type ContentStore, type Descriptor, type HistoryEntry } from '@tsbuild/oci';
 
 import type { Finding } from './finding.js';
 import { ruleInfo } from './rules.js';
 import { findSecrets, looksLikeSecretName, namesPublicKeyMaterial } from './secrets.js';
 import { credentialFileKind } from './secret-files.js';
+
 
 export interface ImageScan {
   findings: Finding[];
@@ -184,7 +184,7 @@ type EntryVisitor = (header: tar.Header, read: () => Promise<Buffer>) => Promise
 /** Streams a layer's entries; `read` collects an entry's body (only called for small files). */
 async function forEachEntry(store: ContentStore, layer: Descriptor, visit: EntryVisitor): Promise<void> {
   const raw = store.createReadStream(layer.digest);
-  const input: Readable = layer.mediaType.includes('gzip') ? raw.pipe(createGunzip()) : raw;
+  const input: Readable = layer.mediaType.includes('gzip') ? raw.pipe(gunzipStream()) : raw;
   const extract = tar.extract();
   input.on('error', (error) => extract.destroy(error));
   input.pipe(extract);

@@ -13,3 +13,4 @@ export { withFileLock } from './file-lock.js';
 export * from './export/index.js';
 export { processAlive } from './process.js';
 export { isAllZero } from './zeros.js';
+export { gunzipStream } from './gunzip.js';

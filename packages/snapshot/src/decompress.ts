@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { gunzipStream } from '@tsbuild/oci';
+
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -25,7 +26,7 @@ export async function decompressedTar(input: AsyncIterable<Uint8Array>, what: st
     }
   }
   const raw = Readable.from(replay(), { objectMode: false });
-  if (startsWith(head, GZIP_MAGIC)) return forwardErrors(raw, raw.pipe(createGunzip()), what);
+  if (startsWith(head, GZIP_MAGIC)) return forwardErrors(raw, raw.pipe(gunzipStream()), what);
   if (startsWith(head, ZSTD_MAGIC)) return zstdDecompress(raw, what);
   return raw;
 }

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { PassThrough, Transform, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { TsbuildError } from '@tsbuild/errors';
+import { gunzipStream } from '@tsbuild/oci';
+
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
@@ -33,7 +34,7 @@ export function readHead(file: string, length: number): Buffer {
 export function decompressedStream(file: string, compression: Compression): Readable {
   const raw = createReadStream(file);
   if (compression === 'none') return raw;
-  if (compression === 'gzip') return raw.pipe(createGunzip());
+  if (compression === 'gzip') return raw.pipe(gunzipStream());
   return throughTool(raw, compression === 'bzip2' ? 'bzip2' : compression === 'xz' ? 'xz' : 'zstd', file);
 }
 
