@@ -4,7 +4,14 @@ import { constants, crc32, deflateRaw } from 'node:zlib';
 
 import { isAllZero } from '@tsbuild/oci';
 
-const deflateRawAsync = promisify(deflateRaw) as (input: Buffer, options: { level: number; dictionary?: Buffer; finishFlush: number }) => Promise<Buffer>;
+const deflateRawAsyncWith = promisify(deflateRaw) as (input: Buffer, options: { level: number; dictionary?: Buffer; finishFlush: number; chunkSize: number }) => Promise<Buffer>;
+
+/** Room for a whole deflated block in one output chunk: each extra chunk costs a thread-pool trip (15-20%). */
+const OUTPUT_CHUNK_BYTES = 2 * 1024 * 1024;
+
+function deflateRawAsync(input: Buffer, options: { level: number; dictionary?: Buffer; finishFlush: number }): Promise<Buffer> {
+  return deflateRawAsyncWith(input, { ...options, chunkSize: OUTPUT_CHUNK_BYTES });
+}
 
 const BLOCK_BYTES = 1024 * 1024;
 const WINDOW_BYTES = 32 * 1024;
