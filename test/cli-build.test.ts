@@ -111,6 +111,56 @@ describe('a build that is not pushed', () => {
   });
 });
 
+describe('compression=zstd', () => {
+  it('pushes OCI zstd layers (base layers stay gzip) that skopeo and umoci read and that another machine builds FROM', async () => {
+    const ctx = await context('zstd', 'FROM busybox\nRUN echo zstd > /z && seq 1 20000 > /numbers\n');
+    const ref = `${registry.host}/zstd/app:v1`;
+    const built = await run(['build', '-q', '-t', ref, '-o', 'type=image,push=true,compression=zstd,compression-level=5', ctx], env);
+    expect(built.stderr).toBe('');
+    expect(built.status).toBe(0);
+    const remote = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
+    const types = remote.layers.map((l: { mediaType: string }) => l.mediaType);
+    expect(types.at(-1)).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+    expect(new Set(types.slice(0, -1))).toEqual(new Set(['application/vnd.oci.image.layer.v1.tar+gzip']));
+    const blob = execFileSync('curl', ['-sf', `http://${registry.host}/v2/zstd/app/blobs/${remote.layers.at(-1).digest}`]);
+    expect(execFileSync('zstd', ['-dcq'], { input: blob }).subarray(0, 100).toString()).toContain('numbers');
+
+    const out = join(dir, 'zstd-unpacked');
+    await mkdir(out);
+    // skopeo decodes the zstd layer (re-compressing it as gzip, which Debian's umoci 0.4.7 needs).
+    execFileSync('skopeo', ['copy', '-q', '--src-tls-verify=false', '--dest-compress-format', 'gzip', `docker://${ref}`, `oci:${out}/layout:latest`]);
+    execFileSync('umoci', ['unpack', '--image', `${out}/layout:latest`, `${out}/bundle`], { stdio: 'ignore' });
+    expect(await readFile(join(out, 'bundle', 'rootfs', 'z'), 'utf8')).toBe('zstd\n');
+
+    // A fresh root pulls the zstd layer and unpacks it under a new build.
+    const otherRoot = join(dir, 'zstd-other-root');
+    await storeBusybox(otherRoot);
+    const otherEnv = { TSBUILD_ROOT: otherRoot, CI: 'true' };
+    const from = await context('zstd-from', `FROM ${ref}\nRUN cat /z > /z2 && tail -n 1 /numbers >> /z2\n`);
+    expect((await run(['build', '-q', '-t', 'zstd-from', from], otherEnv)).status).toBe(0);
+    expect((await run(['run', 'zstd-from', 'cat', '/z2'], otherEnv)).stdout).toBe('zstd\n20000\n');
+  });
+
+  it('tsbuild push --compression zstd sends a local image with zstd layers; the docker format and bad levels are usage errors', async () => {
+    const ctx = await context('zstd-push', 'FROM busybox\nRUN echo later > /l\n');
+    expect((await run(['build', '-q', '-t', 'zstd-later', ctx], env)).status).toBe(0);
+    const ref = `${registry.host}/zstd/later:v1`;
+    const pushed = await run(['push', '-q', '--compression', 'zstd', 'zstd-later', ref], env);
+    expect(pushed.status).toBe(0);
+    const remote = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
+    expect(remote.layers.at(-1).mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+
+    const docker = await run(['build', '-q', '--format', 'docker', '-o', 'type=oci,dest=/dev/null,compression=zstd', ctx], env);
+    expect(docker.stderr).toBe('error: build: --output: compression=zstd needs --format oci (the docker format has no zstd media type)\n');
+    expect(docker.status).toBe(2);
+    const level = await run(['push', '--compression', 'zstd', '--compression-level', '20', 'zstd-later', ref], env);
+    expect(level.stderr).toBe('error: push: compression-level for zstd must be 1-19, not "20"\n');
+    expect(level.status).toBe(2);
+    const name = await run(['build', '-q', '-o', 'type=oci,dest=/dev/null,compression=brotli', ctx], env);
+    expect(name.stderr).toBe('error: build: --output: compression must be gzip, zstd or uncompressed, not "brotli"\n');
+  });
+});
+
 describe('concurrent builds sharing one root and one registry', () => {
   it('all succeed, with the digest of a serial build, and the registry holds every tag', async () => {
     const ctx = await context('concurrent-push', 'FROM busybox\nRUN echo shared > /shared && mkdir -p /data && for i in $(seq 1 50); do echo $i > /data/$i; done\nCMD ["cat", "/shared"]\n');

@@ -21,7 +21,7 @@ import {
 } from '@tsbuild/frontend';
 import { chainIds, MediaTypes, withFileLock, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { DEFAULT_GZIP_LEVEL, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
+import { GZIP, SnapshotStore, writeLayer, type LayerCompression, type LayerSource } from '@tsbuild/snapshot';
 import {
   copyInto,
   ensureWorkdir,
@@ -71,13 +71,12 @@ export interface BuildOptions {
   sshSockets?: Record<string, string>;
   /** Clamp file times and image dates (SOURCE_DATE_EPOCH), for reproducible images. */
   sourceDateEpoch?: number;
-  compressionLevel?: number;
   /**
-   * gzip the layers built here into the image (default true). The CLI turns it off when the image
-   * is neither pushed nor exported: it stays local with plain-tar layers, as buildah keeps them,
-   * and `compressedImage` gzips them (once) if it is pushed later.
+   * How the layers built here go into the image (default gzip at DEFAULT_GZIP_LEVEL). The CLI
+   * passes false when the image is neither pushed nor exported: it stays local with plain-tar
+   * layers, as buildah keeps them, and `compressedImage` compresses them (once) if pushed later.
    */
-  compress?: boolean;
+  compression?: LayerCompression | false;
   format?: 'oci' | 'docker';
   /** `--label`: added to the final image's labels. */
   labels?: Record<string, string>;
@@ -178,8 +177,7 @@ class Build {
     const final = withLabels(this.results.get(plan.target)!, o.labels);
     const image = await finalizeImage(this.store, final, {
       format: o.format ?? 'oci',
-      compress: o.compress ?? true,
-      level: o.compressionLevel ?? DEFAULT_GZIP_LEVEL,
+      compression: o.compression ?? GZIP,
       created: this.timeOf(final),
     });
     // Nothing local to clean up in an export: an interrupt ends it at once.

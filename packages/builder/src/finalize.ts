@@ -1,14 +1,12 @@
 import { MediaTypes, writeImage, type ContentStore, type Descriptor, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
 
-import { gzipLayer, isPlainLayer, plainLayer, type ImageFormat } from '@tsbuild/snapshot';
+import { compressedLayer, isPlainLayer, plainLayer, type ImageFormat, type LayerCompression } from '@tsbuild/snapshot';
 import type { ImageState } from './layer-chain.js';
 
 export interface FinalizeOptions {
   format: ImageFormat;
-  /** gzip the layers built here (for a push or an export); else they stay plain tars. */
-  compress: boolean;
-  /** gzip level for layers built here. */
-  level: number;
+  /** Compress the layers built here (for a push or an export) so; false keeps them plain tars. */
+  compression: LayerCompression | false;
   created: string;
 }
 
@@ -35,7 +33,7 @@ export async function finalizeImage(store: ContentStore, state: ImageState, opti
 async function blobFor(store: ContentStore, blob: Descriptor, diffId: string, options: FinalizeOptions): Promise<Descriptor> {
   if (GZIP_TYPES.has(blob.mediaType)) return { mediaType: GZIP_LAYER[options.format], digest: blob.digest, size: blob.size };
   if (isPlainLayer(blob.mediaType) && blob.digest === diffId) {
-    return options.compress ? gzipLayer(store, diffId, options.format, options.level) : plainLayer(diffId, blob.size, options.format);
+    return options.compression ? compressedLayer(store, diffId, options.format, options.compression) : plainLayer(diffId, blob.size, options.format);
   }
   // zstd and other layers keep their media type; docker format cannot name zstd, OCI can.
   return { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };

@@ -219,11 +219,11 @@ function recordFile(root: string, key: string): string {
   return path.join(root, 'cache', 'steps', `${key.replace(/^sha256:/, '')}.json`);
 }
 
-/** compressLayer's memo files: `<diffID hex>.gzip-<level>.json` → the gzip blob. */
+/** compressLayer's memo files: `<diffID hex>.<gzip|zstd>-<level>.json` → the compressed blob. */
 function compressedRecords(root: string): Array<{ file: string; diffId: string; digest: string }> {
   const dir = path.join(root, 'compressed');
   return listDir(dir).flatMap((name) => {
-    const match = /^([a-f0-9]{64})\.gzip-\d\.json$/.exec(name);
+    const match = /^([a-f0-9]{64})\.(?:gzip|zstd)-\d+\.json$/.exec(name);
     if (!match) return [];
     try {
       const blob = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { digest: string };

@@ -1,7 +1,7 @@
-import { Readable } from 'node:stream';
 
 import tar from 'tar-stream';
-import { gunzipStream, loadImage, type ContentStore, type Descriptor, type HistoryEntry } from '@tsbuild/oci';
+import { loadImage, type ContentStore, type Descriptor, type HistoryEntry } from '@tsbuild/oci';
+import { decompressedTar } from '@tsbuild/snapshot';
 
 import type { Finding } from './finding.js';
 import { ruleInfo } from './rules.js';
@@ -183,8 +183,7 @@ type EntryVisitor = (header: tar.Header, read: () => Promise<Buffer>) => Promise
 
 /** Streams a layer's entries; `read` collects an entry's body (only called for small files). */
 async function forEachEntry(store: ContentStore, layer: Descriptor, visit: EntryVisitor): Promise<void> {
-  const raw = store.createReadStream(layer.digest);
-  const input: Readable = layer.mediaType.includes('gzip') ? raw.pipe(gunzipStream()) : raw;
+  const input = await decompressedTar(store.createReadStream(layer.digest), `layer ${layer.digest}`);
   const extract = tar.extract();
   input.on('error', (error) => extract.destroy(error));
   input.pipe(extract);

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { gunzipStream } from '@tsbuild/oci';
+import { throughCommand } from './command-stream.js';
 
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -41,14 +41,5 @@ function forwardErrors(source: Readable, output: Readable, _what: string): Reada
 }
 
 function zstdDecompress(raw: Readable, what: string): Readable {
-  const child = spawn('zstd', ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  raw.pipe(child.stdin);
-  child.stdin.on('error', () => undefined);
-  const output = child.stdout;
-  child.on('close', (code) => {
-    if (code !== 0) output.destroy(new Error(`zstd exited with ${code}: ${stderr.trim()}`));
-  });
-  return forwardErrors(raw, output, what);
+  return throughCommand(raw, { command: 'zstd', args: ['-d', '-c', '-q'], doing: `decompressing ${what}` });
 }

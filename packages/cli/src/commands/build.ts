@@ -18,6 +18,7 @@ import { humanSize } from '../format/size.js';
 import { formatFindingsText } from '../format/lint-text.js';
 import { blobReporter, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP } from './pull.js';
 import { exportImage, parseOutputs } from '../build-output.js';
+import { outputsCompression } from '../compression-option.js';
 import { withInterrupts } from '../interrupts.js';
 
 const BUILD_FLAGS = {
@@ -74,7 +75,9 @@ Options:
       --push                 Push every --tag to its registry after the build
   -o, --output SPEC          Also write the image: type=oci,dest=FILE | type=docker,dest=FILE |
                              type=oci-layout,dest=DIR | type=local,dest=DIR (its files) |
-                             type=image[,push=true] (the default: the local store) | a FILE path
+                             type=image[,push=true] (the default: the local store) | a FILE path;
+                             add compression=gzip|zstd|uncompressed[,compression-level=N] for the
+                             layers built here (default gzip level 4; zstd level 3, OCI format only)
       --progress MODE        auto | tty | plain | rawjson | quiet (auto: live view on a terminal,
                              plain lines in CI or when stderr is not a terminal)
   -q, --quiet                Print only the image digest
@@ -111,6 +114,7 @@ Examples:
     const format = values.format as string;
     if (format !== 'oci' && format !== 'docker') throw new TsbuildError('USAGE', `build: --format must be oci or docker, not "${format}"`, { kind: 'usage' });
     const outputs = parseOutputs(values.output as string[] | undefined);
+    const compression = outputsCompression(values.output as string[] | undefined, format);
     checkPlatform(values.platform as string | undefined);
     const network = values.network as string | undefined;
     if (network !== undefined && !['host', 'none', 'default'].includes(network)) {
@@ -146,8 +150,8 @@ Examples:
         ...(values.target === undefined ? {} : { target: values.target as string }),
         buildArgs: keyValues(values['build-arg'] as string[] | undefined, '--build-arg'),
         registry: client,
-        // gzip only what leaves the machine; a local image keeps plain-tar layers ('tsbuild push' gzips them).
-        compress: push || outputs.some((o) => o.type !== 'local'),
+        // Compress only what leaves the machine; a local image keeps plain-tar layers ('tsbuild push' compresses them).
+        compression: push || outputs.some((o) => o.type !== 'local') ? compression : false,
         pull: values.pull === true,
         noCache: values['no-cache'] === true,
         runtime: runtime as RuntimeName,

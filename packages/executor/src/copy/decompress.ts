@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { TsbuildError } from '@tsbuild/errors';
 import { gunzipStream } from '@tsbuild/oci';
+import { throughCommand } from '@tsbuild/snapshot';
 
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
@@ -35,29 +35,7 @@ export function decompressedStream(file: string, compression: Compression): Read
   const raw = createReadStream(file);
   if (compression === 'none') return raw;
   if (compression === 'gzip') return raw.pipe(gunzipStream());
-  return throughTool(raw, compression === 'bzip2' ? 'bzip2' : compression === 'xz' ? 'xz' : 'zstd', file);
-}
-
-function throughTool(input: Readable, tool: string, file: string): Readable {
-  const child = spawn(tool, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const output = new PassThrough();
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.on('error', (error) =>
-    output.destroy(new TsbuildError('DECOMPRESSOR_MISSING', `cannot run ${tool} to decompress ${file} (install it): ${error.message}`)),
-  );
-  child.stdin.on('error', () => undefined); // the reader may stop early (EPIPE)
-  input.pipe(child.stdin);
-  child.stdout.pipe(output, { end: false });
-  child.on('close', (code, signal) => {
-    if (code === 0 || signal === 'SIGTERM') output.end();
-    else output.destroy(new Error(`${tool} failed decompressing ${file}: ${stderr.trim() || `exit ${code}`}`));
-  });
-  output.on('close', () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    input.destroy();
-  });
-  return output;
+  return throughCommand(raw, { command: compression, args: ['-d', '-c', '-q'], doing: `decompressing ${file}` });
 }
 
 /** Reads up to `length` bytes from the start of a stream, then stops it. */
