@@ -1,15 +1,22 @@
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { constants, crc32, deflateRaw } from 'node:zlib';
+import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 
 import { isAllZero } from '@tsbuild/oci';
 
-const deflateRawAsyncWith = promisify(deflateRaw) as (input: Buffer, options: { level: number; dictionary?: Buffer; finishFlush: number; chunkSize: number }) => Promise<Buffer>;
+interface BlockOptions {
+  level: number;
+  strategy?: number;
+  dictionary?: Buffer;
+  finishFlush: number;
+}
+
+const deflateRawAsyncWith = promisify(deflateRaw) as (input: Buffer, options: BlockOptions & { chunkSize: number }) => Promise<Buffer>;
 
 /** Room for a whole deflated block in one output chunk: each extra chunk costs a thread-pool trip (15-20%). */
 const OUTPUT_CHUNK_BYTES = 2 * 1024 * 1024;
 
-function deflateRawAsync(input: Buffer, options: { level: number; dictionary?: Buffer; finishFlush: number }): Promise<Buffer> {
+function deflateRawAsync(input: Buffer, options: BlockOptions): Promise<Buffer> {
   return deflateRawAsyncWith(input, { ...options, chunkSize: OUTPUT_CHUNK_BYTES });
 }
 
@@ -42,7 +49,8 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, level: nu
       inFlight.push(zeros.deflated(dictionary, block));
     } else {
       crc = crc32(block, crc);
-      inFlight.push(deflateRawAsync(block, { level, finishFlush: constants.Z_SYNC_FLUSH, ...(dictionary ? { dictionary } : {}) }));
+      const strategy = repeatsPayOff(block) ? constants.Z_DEFAULT_STRATEGY : constants.Z_HUFFMAN_ONLY;
+      inFlight.push(deflateRawAsync(block, { level, strategy, finishFlush: constants.Z_SYNC_FLUSH, ...(dictionary ? { dictionary } : {}) }));
     }
     previous = block;
     if (inFlight.length >= limit) yield await (inFlight.shift() as Promise<Buffer>);
@@ -52,6 +60,35 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, level: nu
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(total % 2 ** 32, 4);
   yield Buffer.concat([FINAL_EMPTY_BLOCK, trailer]);
+}
+
+const SAMPLES = 4;
+const SAMPLE_BYTES = 4 * 1024;
+/** Below this, repeats save too little to be worth searching for: Huffman coding alone is as small. */
+const REPEATS_MIN_SAVING = 0.03;
+
+/**
+ * Whether searching for repeated strings pays off in `block`. Data without repeats (base64 or hex
+ * of random bytes, compressed files inside a layer) deflates no smaller with matching than with
+ * Huffman coding alone, and zlib's match search makes it 3x slower. A sample from four places,
+ * deflated at level 1, is compared with its order-0 entropy (what Huffman coding alone reaches);
+ * a layer of binaries is 40% under it. Deterministic: the same block always gets the same
+ * strategy, so digests reproduce.
+ */
+function repeatsPayOff(block: Buffer): boolean {
+  if (block.byteLength < SAMPLES * SAMPLE_BYTES * 4) return true;
+  const step = Math.floor(block.byteLength / SAMPLES);
+  const sample = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => block.subarray(i * step, i * step + SAMPLE_BYTES)));
+  return deflateRawSync(sample, { level: 1 }).byteLength < entropyBytes(sample) * (1 - REPEATS_MIN_SAVING);
+}
+
+/** Shannon's bound for `data` coded byte by byte: its size under an ideal order-0 code. */
+function entropyBytes(data: Buffer): number {
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < data.byteLength; i++) counts[data[i] as number]! += 1;
+  let bits = 0;
+  for (const count of counts) if (count > 0) bits -= count * Math.log2(count / data.byteLength);
+  return bits / 8;
 }
 
 /**

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
@@ -61,6 +62,45 @@ describe('compressLayer', () => {
     expect(Buffer.compare(gunzipSync(readFileSync(store.blobPath(blob.digest))), tarBytes)).toBe(0);
     execFileSync('sh', ['-c', `mkdir -p '${base}/sparse-out' && tar -xzf '${store.blobPath(blob.digest)}' -C '${base}/sparse-out'`]);
     expect(Buffer.compare(readFileSync(path.join(base, 'sparse-out/db')), readFileSync(file))).toBe(0);
+  });
+
+  it('makes a zstd blob (on request) that zstd -d turns back into the layer tar, remembered apart from the gzip one', async () => {
+    const upper = path.join(base, 'zstd-upper');
+    mkdirSync(upper, { recursive: true });
+    writeFileSync(path.join(upper, 'text'), 'zstd me\n'.repeat(500_000));
+    writeFileSync(path.join(upper, 'random'), randomBytes(1024 * 1024));
+    const store = new ContentStore(path.join(base, 'zstd-root'));
+    const layer = await writeLayer(upper, store);
+    const gzip = await compressLayer(store, layer.diffId);
+    const zstd = await compressLayer(store, layer.diffId, { algorithm: 'zstd' });
+    expect(zstd.digest).not.toBe(gzip.digest);
+    const blob = readFileSync(store.blobPath(zstd.digest));
+    expect([...blob.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+    expect(blob.byteLength).toBe(zstd.size);
+    expect(zstd.size).toBeLessThan(gzip.size);
+    const tarBytes = execFileSync('zstd', ['-d', '-c', '-q', store.blobPath(zstd.digest)], { maxBuffer: 1 << 26 });
+    expect(Buffer.compare(tarBytes, readFileSync(store.blobPath(layer.diffId)))).toBe(0);
+    expect(await readdir(path.join(store.root, 'compressed'))).toEqual(
+      expect.arrayContaining([`${layer.diffId.slice(7)}.gzip-4.json`, `${layer.diffId.slice(7)}.zstd-3.json`]),
+    );
+    await store.delete(layer.diffId);
+    expect(await compressLayer(store, layer.diffId, { algorithm: 'zstd', level: 3 })).toEqual(zstd);
+  });
+
+  it('is as small as gzip -6 on data without repeats (coded by Huffman alone) and on blocks that mix it with text', async () => {
+    const upper = path.join(base, 'mixed-upper');
+    mkdirSync(upper, { recursive: true });
+    writeFileSync(path.join(upper, 'random.b64'), randomBytes(6 * 1024 * 1024).toString('base64'));
+    // each MiB: 768 KiB of base64 noise, then 256 KiB of repeated text the samples mostly miss
+    const mixed = Array.from({ length: 4 }, () => Buffer.concat([Buffer.from(randomBytes(576 * 1024).toString('base64')), Buffer.from('log line 42 ok\n'.repeat(17476))]));
+    writeFileSync(path.join(upper, 'mixed'), Buffer.concat(mixed));
+    const store = new ContentStore(path.join(base, 'mixed-root'));
+    const layer = await writeLayer(upper, store);
+    const blob = await compressLayer(store, layer.diffId, { level: 6 });
+    const tarBytes = readFileSync(store.blobPath(layer.diffId));
+    expect(Buffer.compare(gunzipSync(readFileSync(store.blobPath(blob.digest))), tarBytes)).toBe(0);
+    const gnu = execFileSync('gzip', ['-6', '-c', store.blobPath(layer.diffId)], { maxBuffer: 1 << 26 }).byteLength;
+    expect(blob.size).toBeLessThan(gnu * 1.01);
   });
 
   it('names a missing layer', async () => {
