@@ -134,7 +134,8 @@ async function* blocksOf(source: AsyncIterable<Uint8Array>): AsyncIterable<Buffe
     while (pendingBytes + rest.byteLength >= BLOCK_BYTES) {
       const take = BLOCK_BYTES - pendingBytes;
       pending.push(rest.subarray(0, take));
-      yield Buffer.concat(pending);
+      // Reads of exactly a block (the content store's) pass through without a copy.
+      yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
       rest = rest.subarray(take);
       pending = [];
       pendingBytes = 0;
