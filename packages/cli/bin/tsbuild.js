@@ -1,6 +1,12 @@
 #!/usr/bin/env node
+// undici parses HTTP with llhttp compiled to WebAssembly; V8 re-compiles it with TurboFan in the
+// background, and exit waits for that (~90 ms of every registry command, with a core busy while
+// it runs). The baseline compiler's code is plenty for parsing headers.
+import { setFlagsFromString } from 'node:v8';
+setFlagsFromString('--liftoff-only');
+
 // The bundled CLI (packages/cli/scripts/bundle.mjs): one file to load instead of hundreds.
-import { main } from '../bundle/main.js';
+const { main } = await import('../bundle/main.js');
 
 // Exit as soon as the command is done: an interrupted push or cache export may still hold a
 // socket to a registry that stopped answering. (stdout and stderr are synchronous on Linux.)
