@@ -1,11 +1,12 @@
 // Cold builds of the examples, ours against `buildah bud --runtime runc` (same base image, both
 // with the base already local, no layer cache), and layer creation from an upperdir — 20,000 small
-// files and one big file — against `tar -c | gzip` at the same level, with our peak RSS.
+// files, one big file of base64 noise and as much of /usr's binaries — against `tar -c | gzip` at
+// the same level, with our peak RSS.
 // Run as root after `npm run build`: node bench/build.mjs
 // (BENCH_RUNS=3 repetitions, BENCH_BIG_MIB=1024 for the big file.)
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,11 +43,14 @@ try {
   const big = join(work, 'big');
   makeBigFile(big, BIG_MIB);
   layerLine(`  one ${BIG_MIB} MiB file`, big);
+  const binaries = join(work, 'binaries');
+  const { mib, files } = copyBinaries(binaries, BIG_MIB);
+  layerLine(`  ${mib} MiB of binaries`, binaries, `(${files} files from /usr)`);
 } finally {
   peer.cleanup();
 }
 
-function layerLine(label, dir) {
+function layerLine(label, dir, note = '') {
   const ours = median(RUNS, () => {
     const root = join(work, `layer-root-${Math.random().toString(36).slice(2)}`);
     const result = timedWithRss(process.execPath, [fileURLToPath(import.meta.url), '--layer-child', dir, root]);
@@ -54,7 +58,7 @@ function layerLine(label, dir) {
     return result;
   });
   const theirs = median(RUNS, () => timedWithRss('sh', ['-c', `tar -C '${dir}' -cf - . | gzip -${LEVEL} > /dev/null`]));
-  line(label, ours, theirs);
+  line(label, ours, theirs, note);
 }
 
 /** Our side of a layer benchmark, in its own process so its peak RSS is its own. */
@@ -74,13 +78,33 @@ function makeSmallFiles(dir, count) {
   }
 }
 
-/** Compressible like real binaries and text (base64 of random bytes: about 3:4), written in 4 MiB steps. */
+/**
+ * Base64 of random bytes, written in 4 MiB steps: about 3:4 by Huffman coding alone, with no
+ * repeats to find (see copyBinaries for data that has them).
+ */
 function makeBigFile(dir, mib) {
   mkdirSync(dir, { recursive: true });
   const fd = openSync(join(dir, 'big.bin'), 'w');
   const chunk = Buffer.from(randomBytes(3 * 1024 * 1024).toString('base64'));
   for (let written = 0; written < mib * 1024 * 1024; written += chunk.length) writeSync(fd, chunk);
   closeSync(fd);
+}
+
+/** Real binaries and libraries from /usr/lib and /usr/bin, copied until `mib` MiB. */
+function copyBinaries(dir, mib) {
+  mkdirSync(dir, { recursive: true });
+  let bytes = 0;
+  let files = 0;
+  for (const from of ['/usr/lib/x86_64-linux-gnu', '/usr/lib', '/usr/bin']) {
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      if (!entry.isFile() || bytes >= mib * 1024 * 1024) continue;
+      const size = statSync(join(from, entry.name)).size;
+      copyFileSync(join(from, entry.name), join(dir, `${files}-${entry.name}`));
+      bytes += size;
+      files++;
+    }
+  }
+  return { mib: Math.round(bytes / 1024 / 1024), files };
 }
 
 /** A command's wall time, as the `{ ms }` that `median` and `line` take. */
@@ -103,9 +127,9 @@ function median(n, fn) {
   return results[Math.floor(n / 2)];
 }
 
-function line(label, ours, theirs) {
+function line(label, ours, theirs, note = '') {
   const rss = ours.rssKiB ? `, our peak RSS ${(ours.rssKiB / 1024).toFixed(0)} MiB` : '';
-  console.log(`${label.padEnd(28)} tsbuild ${fmt(ours.ms)}  peer ${fmt(theirs.ms)}  ratio ${(ours.ms / theirs.ms).toFixed(2)}${rss}`);
+  console.log(`${label.padEnd(28)} tsbuild ${fmt(ours.ms)}  peer ${fmt(theirs.ms)}  ratio ${(ours.ms / theirs.ms).toFixed(2)}${rss}${note ? ` ${note}` : ''}`);
 }
 
 function fmt(ms) {
