@@ -19,9 +19,9 @@ import {
   type Stage,
   type Step,
 } from '@tsbuild/frontend';
-import { chainIds, MediaTypes, withFileLock, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
+import { chainIds, MediaTypes, withFileLock, type ImageConfig, type LayerCompression, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { GZIP, SnapshotStore, writeLayer, type LayerCompression, type LayerSource } from '@tsbuild/snapshot';
+import { GZIP, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
 import {
   copyInto,
   ensureWorkdir,

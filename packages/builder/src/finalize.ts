@@ -1,6 +1,6 @@
-import { MediaTypes, writeImage, type ContentStore, type Descriptor, type ImageConfig, type WrittenImage } from '@tsbuild/oci';
+import { MediaTypes, writeImage, type ContentStore, type Descriptor, type ImageConfig, type LayerCompression, type WrittenImage } from '@tsbuild/oci';
 
-import { compressedLayer, isPlainLayer, plainLayer, type ImageFormat, type LayerCompression } from '@tsbuild/snapshot';
+import { compressedLayer, isPlainLayer, plainLayer, type ImageFormat } from '@tsbuild/snapshot';
 import type { ImageState } from './layer-chain.js';
 
 export interface FinalizeOptions {

@@ -1,5 +1,5 @@
 import { TsbuildError } from '@tsbuild/errors';
-import { COMPRESSION_LEVELS, type CompressionAlgorithm, type LayerCompression } from '@tsbuild/snapshot';
+import { COMPRESSION_LEVELS, type CompressionAlgorithm, type LayerCompression } from '@tsbuild/oci';
 
 /** What leaves the machine: a compression, or false for plain tars (buildx's compression=uncompressed). */
 export type OutputCompression = LayerCompression | false;

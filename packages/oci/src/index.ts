@@ -14,3 +14,4 @@ export * from './export/index.js';
 export { processAlive } from './process.js';
 export { isAllZero } from './zeros.js';
 export { gunzipStream } from './gunzip.js';
+export * from './compression.js';

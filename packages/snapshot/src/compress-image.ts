@@ -1,6 +1,6 @@
 import { TsbuildError } from '@tsbuild/errors';
-import { isManifestMediaType, MediaTypes, type ContentStore, type Descriptor, type ImageManifest } from '@tsbuild/oci';
-import { compressLayer, DEFAULT_GZIP_LEVEL, type LayerCompression } from './compress.js';
+import { DEFAULT_GZIP_LEVEL, isManifestMediaType, MediaTypes, type ContentStore, type Descriptor, type ImageManifest, type LayerCompression } from '@tsbuild/oci';
+import { compressLayer } from './compress.js';
 
 export type ImageFormat = 'oci' | 'docker';
 
