@@ -1,4 +1,3 @@
-
 import tar from 'tar-stream';
 import { loadImage, type ContentStore, type Descriptor, type HistoryEntry } from '@tsbuild/oci';
 import { decompressedTar } from '@tsbuild/snapshot';
@@ -7,7 +6,6 @@ import type { Finding } from './finding.js';
 import { ruleInfo } from './rules.js';
 import { findSecrets, looksLikeSecretName, namesPublicKeyMaterial } from './secrets.js';
 import { credentialFileKind } from './secret-files.js';
-
 
 export interface ImageScan {
   findings: Finding[];

@@ -263,7 +263,6 @@ async function drain(source: BlobSource): Promise<void> {
   }
 }
 
-/** Collects small chunks and writes them to the file about 1 MiB at a time. */
 /** Runs of zeros at least this long are left as holes (a filesystem block is 4 KiB). */
 const HOLE_BYTES = 64 * 1024;
 

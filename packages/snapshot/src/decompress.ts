@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { gunzipStream } from '@tsbuild/oci';
 import { throughCommand } from './command-stream.js';
 
-
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
@@ -26,7 +25,7 @@ export async function decompressedTar(input: AsyncIterable<Uint8Array>, what: st
     }
   }
   const raw = Readable.from(replay(), { objectMode: false });
-  if (startsWith(head, GZIP_MAGIC)) return forwardErrors(raw, raw.pipe(gunzipStream()), what);
+  if (startsWith(head, GZIP_MAGIC)) return forwardErrors(raw, raw.pipe(gunzipStream()));
   if (startsWith(head, ZSTD_MAGIC)) return zstdDecompress(raw, what);
   return raw;
 }
@@ -35,7 +34,7 @@ function startsWith(head: Buffer, magic: number[]): boolean {
   return magic.every((byte, i) => head[i] === byte);
 }
 
-function forwardErrors(source: Readable, output: Readable, _what: string): Readable {
+function forwardErrors(source: Readable, output: Readable): Readable {
   source.on('error', (error) => output.destroy(error));
   return output;
 }

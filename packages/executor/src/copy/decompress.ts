@@ -4,7 +4,6 @@ import { TsbuildError } from '@tsbuild/errors';
 import { gunzipStream } from '@tsbuild/oci';
 import { throughCommand } from '@tsbuild/snapshot';
 
-
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
 /** Compression by magic bytes, never by file name (Docker's DetectCompression). */
