@@ -1,6 +1,6 @@
-import { MediaTypes, writeImage, type ContentStore, type Descriptor, type ImageConfig, type LayerCompression, type WrittenImage } from '@tsbuild/oci';
+import { writeImage, type ContentStore, type Descriptor, type ImageConfig, type LayerCompression, type WrittenImage } from '@tsbuild/oci';
 
-import { compressedLayer, isPlainLayer, plainLayer, type ImageFormat } from '@tsbuild/snapshot';
+import { compressedLayer, GZIP_LAYER, isPlainLayer, plainLayer, type ImageFormat } from '@tsbuild/snapshot';
 import type { ImageState } from './layer-chain.js';
 
 export interface FinalizeOptions {
@@ -10,8 +10,7 @@ export interface FinalizeOptions {
   created: string;
 }
 
-const GZIP_LAYER = { oci: MediaTypes.ociLayerGzip, docker: MediaTypes.dockerLayerGzip };
-const GZIP_TYPES = new Set<string>([MediaTypes.ociLayerGzip, MediaTypes.dockerLayerGzip]);
+const GZIP_TYPES = new Set<string>(Object.values(GZIP_LAYER));
 
 /**
  * Writes the stage's result as an image: layers built here stay plain tars or are compressed

@@ -5,7 +5,8 @@ import { compressLayer } from './compress.js';
 export type ImageFormat = 'oci' | 'docker';
 
 const PLAIN_LAYER = { oci: MediaTypes.ociLayer, docker: MediaTypes.dockerLayer };
-const GZIP_LAYER = { oci: MediaTypes.ociLayerGzip, docker: MediaTypes.dockerLayerGzip };
+/** The gzip layer media type of each format. */
+export const GZIP_LAYER = { oci: MediaTypes.ociLayerGzip, docker: MediaTypes.dockerLayerGzip };
 const PLAIN_TYPES = new Set<string>(Object.values(PLAIN_LAYER));
 export const GZIP: LayerCompression = { algorithm: 'gzip', level: DEFAULT_GZIP_LEVEL };
 

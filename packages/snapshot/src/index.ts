@@ -5,6 +5,6 @@ export { mountOverlay, unmount, mountsUnder, type OverlayMount } from './mount.j
 export { SnapshotStore, cleanupStale, type LayerSource, type ChainMount } from './snapshot-store.js';
 export { isOpaqueDir } from './xattr.js';
 export { deviceMajor, deviceMinor, makeSpecialFile, specialFileType, type SpecialFileType } from './special-files.js';
-export { compressedImage, compressedLayer, GZIP, isPlainLayer, plainLayer, type ImageFormat } from './compress-image.js';
+export { compressedImage, compressedLayer, GZIP, GZIP_LAYER, isPlainLayer, plainLayer, type ImageFormat } from './compress-image.js';
 export { throughCommand, type StreamCommand } from './command-stream.js';
 export { decompressedTar } from './decompress.js';
