@@ -1,15 +1,18 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ContentStore, ImageStore } from '@tsbuild/oci';
+import { ContentStore, ImageStore, MediaTypes, type ImageManifest } from '@tsbuild/oci';
 
 import { storeTestImage, type TestImage } from './support/oci-image.js';
 import { repoRoot } from './support/paths.js';
 import { startRegistry, type TestRegistry } from './support/registry.js';
+import { startRegistryProxy, type RegistryProxy } from './support/registry-proxy.js';
 import { startTokenServer, type TokenServer } from './support/token-server.js';
 
 /** Runs the built CLI without blocking this process (the token server answers from here). */
@@ -23,6 +26,7 @@ function run(args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<{ stat
 }
 
 let registry: TestRegistry;
+let proxy: RegistryProxy;
 let dir: string;
 let image: TestImage;
 let sourceRoot: string;
@@ -30,12 +34,14 @@ let sourceRoot: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsbuild-cli-registry-'));
   registry = await startRegistry();
+  proxy = await startRegistryProxy(registry.url);
   sourceRoot = join(dir, 'source');
   image = await storeTestImage(new ContentStore(sourceRoot), { layers: [{ 'hello.txt': 'hello from the cli\n' }] });
   await new ImageStore(sourceRoot).tag('app:v1', image.descriptor);
 });
 
 afterAll(async () => {
+  await proxy?.stop();
   await registry?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -65,6 +71,58 @@ describe('tsbuild push / pull', () => {
     const pulled = await run(['pull', `${registry.host}/cli/absent:v2`], { TSBUILD_ROOT: join(dir, 'absent') });
     expect(pulled.status).toBe(1);
     expect(pulled.stderr).toMatch(new RegExp(`^error: ${registry.host}/cli/absent:v2: registry ${registry.host} answered HTTP 404: MANIFEST_UNKNOWN [^\\n]*\\n$`));
+  });
+});
+
+describe('tsbuild push of layers kept as plain tars', () => {
+  /** A local image of two plain-tar layers, as a build leaves it, named `name`. */
+  async function plainImage(name: string): Promise<{ root: string; image: TestImage }> {
+    const root = join(dir, name);
+    const layers = [{ 'noise.b64': randomBytes(300_000).toString('base64') }, { 'etc/app.conf': `name=${name}\n` }];
+    const image = await storeTestImage(new ContentStore(root), { layers, plain: true });
+    await new ImageStore(root).tag(`${name}:v1`, image.descriptor);
+    return { root, image };
+  }
+
+  /** The pushed image's layers as skopeo copies them out, gunzipped. */
+  function pushedTars(ref: string): { manifest: ImageManifest; tars: Buffer[] } {
+    const out = join(dir, `copy-${ref.replace(/\W+/g, '-')}`);
+    execFileSync('skopeo', ['--insecure-policy', 'copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${out}:x`]);
+    const index = JSON.parse(execFileSync('cat', [join(out, 'index.json')], { encoding: 'utf8' })) as { manifests: Array<{ digest: string }> };
+    const manifest = JSON.parse(execFileSync('cat', [join(out, 'blobs/sha256', index.manifests[0]!.digest.slice(7))], { encoding: 'utf8' })) as ImageManifest;
+    return { manifest, tars: manifest.layers.map((l) => gunzipSync(execFileSync('cat', [join(out, 'blobs/sha256', l.digest.slice(7))]))) };
+  }
+
+  it('uploads each layer while it is compressed, asking nothing more about it', async () => {
+    const { root, image } = await plainImage('streamed');
+    proxy.seen.length = 0;
+    const pushed = await run(['push', 'streamed:v1', `${proxy.host}/plain/streamed:v1`], { TSBUILD_ROOT: root });
+    expect(pushed.status).toBe(0);
+    const { manifest, tars } = pushedTars(`${registry.host}/plain/streamed:v1`);
+    expect(manifest.layers.map((l) => l.mediaType)).toEqual([MediaTypes.ociLayerGzip, MediaTypes.ociLayerGzip]);
+    expect(tars).toEqual(image.layers.map((l) => l.tar));
+    for (const layer of manifest.layers) {
+      // One chunked PATCH carried the whole blob; no HEAD or second upload for it.
+      expect(proxy.seen.filter((r) => r.method === 'PATCH').map((r) => r.bytes)).toContain(layer.size);
+      expect(proxy.seen.filter((r) => r.path.includes(layer.digest))).toEqual([]);
+      expect(pushed.stderr).toContain(`${layer.digest.slice(7, 19)}: uploaded (${layer.size} bytes)`);
+    }
+    expect(pushed.stdout).toMatch(/^Pushed [^ ]+\/plain\/streamed:v1 \(sha256:[0-9a-f]{64}\)\n$/);
+  });
+
+  it('uploads the stored blob when the registry drops the streamed upload', async () => {
+    const { root, image } = await plainImage('dropped');
+    let dropped = 0;
+    proxy.decide = (req) => (req.method === 'PATCH' && dropped++ === 0 ? 'drop' : 'pass');
+    try {
+      const pushed = await run(['push', 'dropped:v1', `${proxy.host}/plain/dropped:v1`], { TSBUILD_ROOT: root });
+      expect(pushed.status).toBe(0);
+      expect(pushed.stderr).toMatch(/: uploaded \(\d+ bytes\)/);
+    } finally {
+      proxy.decide = () => 'pass';
+    }
+    expect(dropped).toBe(2);
+    expect(pushedTars(`${registry.host}/plain/dropped:v1`).tars).toEqual(image.layers.map((l) => l.tar));
   });
 });
 

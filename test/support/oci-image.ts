@@ -46,6 +46,8 @@ export interface TestImageOptions {
   format?: 'oci' | 'docker';
   config?: ContainerConfig;
   architecture?: string;
+  /** Layers stored as plain tars (as tsbuild keeps the layers it builds) instead of gzip. */
+  plain?: boolean;
 }
 
 /** Stores an image (layers, config, manifest) in `store` and returns its manifest descriptor. */
@@ -53,8 +55,10 @@ export async function storeTestImage(store: ContentStore, options: TestImageOpti
   const docker = options.format === 'docker';
   const layers: TestLayer[] = [];
   for (const files of options.layers) {
-    const layer = await makeLayer(files, docker ? MediaTypes.dockerLayerGzip : MediaTypes.ociLayerGzip);
-    await store.write(layer.gzip, { digest: layer.descriptor.digest, size: layer.descriptor.size });
+    const made = await makeLayer(files, docker ? MediaTypes.dockerLayerGzip : MediaTypes.ociLayerGzip);
+    const plainType = docker ? MediaTypes.dockerLayer : MediaTypes.ociLayer;
+    const layer = options.plain ? { ...made, descriptor: { mediaType: plainType, digest: made.diffId, size: made.tar.length } } : made;
+    await store.write(options.plain ? layer.tar : layer.gzip, { digest: layer.descriptor.digest, size: layer.descriptor.size });
     layers.push(layer);
   }
   const config: ImageConfig = {

@@ -21,7 +21,7 @@ import {
 } from '@tsbuild/frontend';
 import { chainIds, MediaTypes, withFileLock, type ImageConfig, type LayerCompression, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { GZIP, SnapshotStore, writeLayer, type LayerSource } from '@tsbuild/snapshot';
+import { GZIP, SnapshotStore, writeLayer, type ChunkConsumer, type LayerSource } from '@tsbuild/snapshot';
 import {
   copyInto,
   ensureWorkdir,
@@ -77,6 +77,8 @@ export interface BuildOptions {
    * layers, as buildah keeps them, and `compressedImage` compresses them (once) if pushed later.
    */
   compression?: LayerCompression | false;
+  /** Also handed each layer compressed by this build as it is made: `--push` streams it to the registry. */
+  streamLayersTo?: ChunkConsumer;
   format?: 'oci' | 'docker';
   /** `--label`: added to the final image's labels. */
   labels?: Record<string, string>;
@@ -175,12 +177,14 @@ class Build {
     await this.buildStages(plan.stages);
     await this.digests.save();
     const final = withLabels(this.results.get(plan.target)!, o.labels);
-    const image = await finalizeImage(this.store, final, {
+    // Nothing local to clean up while compressing, streaming layers up or exporting: an interrupt ends it at once.
+    const finalized = finalizeImage(this.store, final, {
       format: o.format ?? 'oci',
       compression: o.compression ?? GZIP,
+      ...(o.streamLayersTo ? { alsoTo: o.streamLayersTo } : {}),
       created: this.timeOf(final),
     });
-    // Nothing local to clean up in an export: an interrupt ends it at once.
+    const image = await unlessAborted(finalized, o.signal);
     if (o.cacheTo) await unlessAborted(exportCache(this.store, this.exportedRecords(plan, o.cacheTo.mode), o.cacheTo, o.registry), o.signal);
     return { plan, image: image.written, config: image.config, cachedSteps: this.cachedSteps, executedSteps: this.executedSteps };
   }

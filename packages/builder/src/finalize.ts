@@ -1,12 +1,14 @@
 import { writeImage, type ContentStore, type Descriptor, type ImageConfig, type LayerCompression, type WrittenImage } from '@tsbuild/oci';
 
-import { compressedLayer, GZIP_LAYER, isPlainLayer, plainLayer, type ImageFormat } from '@tsbuild/snapshot';
+import { compressedLayer, GZIP_LAYER, isPlainLayer, plainLayer, type ChunkConsumer, type ImageFormat } from '@tsbuild/snapshot';
 import type { ImageState } from './layer-chain.js';
 
 export interface FinalizeOptions {
   format: ImageFormat;
   /** Compress the layers built here (for a push or an export) so; false keeps them plain tars. */
   compression: LayerCompression | false;
+  /** Handed the bytes of each layer compressed now (see compressLayer). */
+  alsoTo?: ChunkConsumer;
   created: string;
 }
 
@@ -32,7 +34,7 @@ export async function finalizeImage(store: ContentStore, state: ImageState, opti
 async function blobFor(store: ContentStore, blob: Descriptor, diffId: string, options: FinalizeOptions): Promise<Descriptor> {
   if (GZIP_TYPES.has(blob.mediaType)) return { mediaType: GZIP_LAYER[options.format], digest: blob.digest, size: blob.size };
   if (isPlainLayer(blob.mediaType) && blob.digest === diffId) {
-    return options.compression ? compressedLayer(store, diffId, options.format, options.compression) : plainLayer(diffId, blob.size, options.format);
+    return options.compression ? compressedLayer(store, diffId, options.format, options.compression, options.alsoTo) : plainLayer(diffId, blob.size, options.format);
   }
   // zstd and other layers keep their media type; docker format cannot name zstd, OCI can.
   return { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
@@ -80,6 +81,8 @@ export class RegistryClient {
   private readonly locations: KnownLocations;
   private readonly sessions = new Map<string, RegistrySession>();
   private readonly hosts: RegistryHostsConfig;
+  /** `registry/repository@digest` of blobs uploadStream put there during this client's life. */
+  private readonly streamed = new Set<string>();
 
   constructor(private readonly options: RegistryClientOptions) {
     this.store = new ContentStore(options.root);
@@ -276,6 +279,10 @@ export class RegistryClient {
     const send = (method: 'HEAD' | 'POST' | 'PUT' | 'PATCH', url: string, extra: Partial<Parameters<RegistrySession['send']>[0]> = {}) =>
       endpoint.session.send({ method, url, what: label, repository: reference.repository, actions: 'pull,push', ...extra });
 
+    if (this.streamed.has(`${reference.registry}/${reference.repository}@${blob.digest}`)) {
+      listener?.({ kind: 'blob-done', digest: blob.digest, size: blob.size, outcome: 'uploaded' });
+      return;
+    }
     const head = await send('HEAD', `${repoUrl}/blobs/${blob.digest}`);
     await head.body.dump();
     if (head.status === 200) {
@@ -325,6 +332,42 @@ export class RegistryClient {
       return 'uploaded';
     });
     listener?.({ kind: 'blob-done', digest: blob.digest, size: blob.size, outcome });
+  }
+
+  /**
+   * Uploads a blob to `target`'s repository while its bytes are still being made (a layer being
+   * compressed for this push), as buildah does: POST, one PATCH whose chunked body is `chunks`
+   * as they come, then PUT ?digest= with the digest worked out on the way. Not retried: the
+   * bytes cannot be read twice, so on failure the caller lets push() upload the stored blob.
+   * A later push() to the same repository counts the blob as uploaded without asking again.
+   */
+  async uploadStream(target: Reference | string, chunks: AsyncIterable<Uint8Array>): Promise<{ digest: string; size: number }> {
+    const reference = typeof target === 'string' ? parseReference(target) : target;
+    const [endpoint] = this.endpoints(reference.registry, 'push');
+    if (!endpoint) throw new TsbuildError('REGISTRY_ERROR', `no endpoint for ${reference.registry}`);
+    const label = `${endpoint.label}/${reference.repository} (streamed layer)`;
+    const send = (method: 'POST' | 'PATCH' | 'PUT', url: string, extra: Partial<Parameters<RegistrySession['send']>[0]>) =>
+      endpoint.session.send({ method, url, what: label, repository: reference.repository, actions: 'pull,push', noRetry: true, ...extra });
+
+    // One attempt: the bytes cannot be read twice. A dropped connection still gets a message naming the registry.
+    const blob = await withRetries({ attempts: 1, baseDelayMs: 0, maxTimeMs: 0 }, label, endpoint.label, async () => {
+      const started = await send('POST', `${endpoint.base}/v2/${reference.repository}/blobs/uploads/`, { headers: { 'content-length': '0' }, body: () => Buffer.alloc(0) });
+      if (started.status !== 202) throw registryError(endpoint.label, label, started.status, await errorDetail(started));
+      await started.body.dump();
+      const hashed = new HashedOnce(chunks, label);
+      const patched = await send('PATCH', uploadLocation(started, label, endpoint.label), {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: () => hashed.stream(),
+      });
+      if (patched.status !== 202) throw registryError(endpoint.label, label, patched.status, await errorDetail(patched));
+      await patched.body.dump();
+      const sent: Descriptor = { mediaType: 'application/octet-stream', ...hashed.result() };
+      await this.finishUpload(send, uploadLocation(patched, label, endpoint.label), sent, label, endpoint.label, undefined);
+      return sent;
+    });
+    this.streamed.add(`${reference.registry}/${reference.repository}@${blob.digest}`);
+    await this.locations.record(reference.registry, reference.repository, [blob.digest]).catch(() => undefined);
+    return { digest: blob.digest, size: blob.size };
   }
 
   private async finishUpload(
@@ -380,6 +423,40 @@ export class RegistryClient {
 function offsetListener(listener: ProgressListener | undefined, offset: number): ProgressListener | undefined {
   if (!listener) return undefined;
   return (event) => listener(event.kind === 'blob-bytes' ? { ...event, done: event.done + offset } : event);
+}
+
+/** A stream of chunks sent once (a second attempt fails), hashed on the way. */
+class HashedOnce {
+  private readonly hash = createHash('sha256');
+  private size = 0;
+  private sent = false;
+  private complete = false;
+
+  constructor(
+    private readonly chunks: AsyncIterable<Uint8Array>,
+    private readonly label: string,
+  ) {}
+
+  stream(): Readable {
+    if (this.sent) throw new TsbuildError('REGISTRY_ERROR', `${this.label}: a streamed upload cannot be sent again`);
+    this.sent = true;
+    return Readable.from(this.passThrough());
+  }
+
+  /** The digest and size of what was sent, once all of it was. */
+  result(): { digest: string; size: number } {
+    if (!this.complete) throw new TsbuildError('REGISTRY_ERROR', `${this.label}: the registry answered before the whole layer was sent`);
+    return { digest: `sha256:${this.hash.digest('hex')}`, size: this.size };
+  }
+
+  private async *passThrough(): AsyncIterable<Uint8Array> {
+    for await (const chunk of this.chunks) {
+      this.hash.update(chunk);
+      this.size += chunk.byteLength;
+      yield chunk;
+    }
+    this.complete = true;
+  }
 }
 
 /** The upload URL from `Location`, which may be relative to the request or absolute. */

@@ -118,6 +118,51 @@ describe('push', () => {
     expect((await readFile(join(out, 'blobs', 'sha256', layer.digest.slice(7)))).equals(image.layers[0]?.gzip as Buffer)).toBe(true);
   });
 
+  it('uploads a layer as its bytes come, and push then counts it without asking again', async () => {
+    const { root, image } = await localImage([{ 'streamed.bin': randomBytes(200_000).toString('latin1') }]);
+    const layer = image.layers[0]!;
+    const events: RegistryProgress[] = [];
+    const client = new RegistryClient({ root, retry: fastRetry, onProgress: (e) => events.push(e) });
+    async function* pieces(): AsyncIterable<Buffer> {
+      for (let at = 0; at < layer.gzip.length; at += 50_000) yield layer.gzip.subarray(at, at + 50_000);
+    }
+    proxy.seen.length = 0;
+    const streamed = await client.uploadStream(`${proxy.host}/streamed/app:v1`, pieces());
+    expect(streamed).toEqual({ digest: layer.descriptor.digest, size: layer.descriptor.size });
+    expect(proxy.seen.map((r) => r.method)).toEqual(['POST', 'PATCH', 'PUT']);
+    expect(proxy.seen[1]?.bytes).toBe(layer.gzip.length);
+    const stored = await fetch(`${registry.url}/v2/streamed/app/blobs/${layer.descriptor.digest}`);
+    expect(Buffer.from(await stored.arrayBuffer()).equals(layer.gzip)).toBe(true);
+
+    proxy.seen.length = 0;
+    await client.push(image.descriptor, `${proxy.host}/streamed/app:v1`);
+    expect(proxy.seen.some((r) => r.path.includes(layer.descriptor.digest))).toBe(false);
+    expect(events).toContainEqual({ kind: 'blob-done', digest: layer.descriptor.digest, size: layer.descriptor.size, outcome: 'uploaded' });
+    const inspected = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/streamed/app:v1`])) as { Digest: string };
+    expect(inspected.Digest).toBe(image.descriptor.digest);
+  });
+
+  it('fails a streamed upload the registry drops, naming it, and push then uploads the stored blob', async () => {
+    const { root, image } = await localImage([{ 'dropped.bin': randomBytes(100_000).toString('latin1') }]);
+    const layer = image.layers[0]!;
+    const client = new RegistryClient({ root, retry: fastRetry });
+    proxy.decide = (req) => (req.method === 'PATCH' ? 'drop' : 'pass');
+    try {
+      const once = (async function* () {
+        yield layer.gzip;
+      })();
+      await expect(client.uploadStream(`${proxy.host}/streamdrop/app:v1`, once)).rejects.toThrow(`${proxy.host}/streamdrop/app (streamed layer)`);
+    } finally {
+      proxy.decide = () => 'pass';
+    }
+    proxy.seen.length = 0;
+    await client.push(image.descriptor, `${proxy.host}/streamdrop/app:v1`);
+    expect(proxy.seen.filter((r) => r.method === 'HEAD' && r.path.endsWith(layer.descriptor.digest))).toHaveLength(1);
+    expect(proxy.uploads().map((r) => r.bytes)).toContain(layer.gzip.length);
+    const inspected = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/streamdrop/app:v1`])) as { Digest: string };
+    expect(inspected.Digest).toBe(image.descriptor.digest);
+  });
+
   it('retries an upload whose connection dropped and a 503', async () => {
     const { root, image } = await localImage([{ 'drop.txt': 'dropped once\n' }]);
     const client = new RegistryClient({ root, retry: fastRetry });

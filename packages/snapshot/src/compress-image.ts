@@ -1,6 +1,7 @@
 import { TsbuildError } from '@tsbuild/errors';
 import { DEFAULT_GZIP_LEVEL, isManifestMediaType, MediaTypes, type ContentStore, type Descriptor, type ImageManifest, type LayerCompression } from '@tsbuild/oci';
 import { compressLayer } from './compress.js';
+import type { ChunkConsumer } from './tee.js';
 
 export type ImageFormat = 'oci' | 'docker';
 
@@ -21,8 +22,8 @@ export function plainLayer(diffId: string, size: number, format: ImageFormat): D
 }
 
 /** The compressed blob of a plain layer: compressed once, then remembered by the snapshot package. */
-export async function compressedLayer(store: ContentStore, diffId: string, format: ImageFormat, compression: LayerCompression): Promise<Descriptor> {
-  const compressed = await compressLayer(store, diffId, compression);
+export async function compressedLayer(store: ContentStore, diffId: string, format: ImageFormat, compression: LayerCompression, alsoTo?: ChunkConsumer): Promise<Descriptor> {
+  const compressed = await compressLayer(store, diffId, { ...compression, ...(alsoTo ? { alsoTo } : {}) });
   return { mediaType: layerMediaType(format, compression), digest: compressed.digest, size: compressed.size };
 }
 
@@ -36,16 +37,17 @@ function layerMediaType(format: ImageFormat, compression: LayerCompression): str
  * The image as it leaves the machine (push, export). Local images keep the layers built here as
  * plain tars, as buildah does, so a build that is not pushed never pays for compression; this
  * compresses them (once per layer and algorithm) into a manifest with the same config. Returns
- * `target` itself when nothing is plain, and an index unchanged.
+ * `target` itself when nothing is plain, and an index unchanged. `alsoTo` is handed each layer
+ * compressed now, as it is made (see compressLayer).
  */
-export async function compressedImage(store: ContentStore, target: Descriptor, compression: LayerCompression = GZIP): Promise<Descriptor> {
+export async function compressedImage(store: ContentStore, target: Descriptor, compression: LayerCompression = GZIP, alsoTo?: ChunkConsumer): Promise<Descriptor> {
   if (!isManifestMediaType(target.mediaType)) return target;
   const manifest = await store.readJson<ImageManifest>(target.digest);
   if (!manifest.layers.some((layer) => isPlainLayer(layer.mediaType))) return target;
   const format: ImageFormat = manifest.mediaType === MediaTypes.dockerManifest ? 'docker' : 'oci';
   const layers: Descriptor[] = [];
   for (const layer of manifest.layers) {
-    layers.push(isPlainLayer(layer.mediaType) ? await compressedLayer(store, layer.digest, format, compression) : layer);
+    layers.push(isPlainLayer(layer.mediaType) ? await compressedLayer(store, layer.digest, format, compression, alsoTo) : layer);
   }
   const bytes = Buffer.from(JSON.stringify({ ...manifest, layers }));
   const written = await store.write(bytes);

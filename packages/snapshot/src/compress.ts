@@ -8,12 +8,15 @@ import { COMPRESSION_LEVELS, digestHex, withFileLock, type CompressionAlgorithm,
 
 import { throughCommand } from './command-stream.js';
 import { parallelGzip } from './parallel-gzip.js';
+import { teeTo, type ChunkConsumer } from './tee.js';
 
 export interface CompressOptions {
   /** gzip unless told. */
   algorithm?: CompressionAlgorithm;
   /** The algorithm's default level unless told. */
   level?: number;
+  /** Also handed the compressed bytes as they are made (an upload started alongside), only when compressing now. */
+  alsoTo?: ChunkConsumer;
 }
 
 export interface CompressedBlob {
@@ -25,7 +28,8 @@ export interface CompressedBlob {
  * The compressed blob of a stored layer tar, made once: the first call compresses the tar from
  * the store (streaming; gzip as blocks deflated in parallel into one member, zstd by the `zstd`
  * command on every core), stores the blob and records diffID → blob in `<store root>/compressed/`;
- * later calls return the record while its blob is still present.
+ * later calls return the record while its blob is still present. `alsoTo` gets the bytes as they
+ * are made (a push streams them to the registry) and is waited for before this returns.
  */
 export async function compressLayer(store: ContentStore, diffId: string, options: CompressOptions = {}): Promise<CompressedBlob> {
   const algorithm = options.algorithm ?? 'gzip';
@@ -40,7 +44,8 @@ export async function compressLayer(store: ContentStore, diffId: string, options
     if (again) return again;
     if (!(await store.has(diffId))) throw new TsbuildError('LAYER_NOT_FOUND', `layer ${diffId} is not in the content store`);
     const tar = store.createReadStream(diffId);
-    const blob = await store.write(algorithm === 'zstd' ? zstdCompress(tar, level, diffId) : parallelGzip(tar, level));
+    const compressed = algorithm === 'zstd' ? zstdCompress(tar, level, diffId) : parallelGzip(tar, level);
+    const blob = await store.write(options.alsoTo ? teeTo(compressed, options.alsoTo) : compressed);
     const temp = `${recordPath}.${randomUUID()}.tmp`;
     await writeFile(temp, JSON.stringify(blob));
     await rename(temp, recordPath);

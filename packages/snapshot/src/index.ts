@@ -8,3 +8,4 @@ export { deviceMajor, deviceMinor, makeSpecialFile, specialFileType, type Specia
 export { compressedImage, compressedLayer, GZIP, GZIP_LAYER, isPlainLayer, plainLayer, type ImageFormat } from './compress-image.js';
 export { throughCommand, type StreamCommand } from './command-stream.js';
 export { decompressedTar } from './decompress.js';
+export { teeTo, type ChunkConsumer } from './tee.js';

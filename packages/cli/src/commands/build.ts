@@ -152,6 +152,8 @@ Examples:
         registry: client,
         // Compress only what leaves the machine; a local image keeps plain-tar layers ('tsbuild push' compresses them).
         compression: push || outputs.some((o) => o.type !== 'local') ? compression : false,
+        // Layers go up while they are compressed, unless --lint may yet find a secret in them.
+        ...(push && !lint && tags[0] ? { streamLayersTo: (chunks: AsyncIterable<Buffer>) => client.uploadStream(tags[0]!, chunks) } : {}),
         pull: values.pull === true,
         noCache: values['no-cache'] === true,
         runtime: runtime as RuntimeName,

@@ -49,7 +49,8 @@ Examples:
     const format = found.target.mediaType === MediaTypes.dockerManifest ? 'docker' : 'oci';
     const compression = parseCompression(values.compression as string | undefined, values['compression-level'] as string | undefined, format, 'push');
     const { compressedImage } = await import('@tsbuild/snapshot');
-    const sent = compression ? await compressedImage(client.store, found.target, compression) : found.target;
+    // Layers compressed now are uploaded as they are made; push() then finds them there.
+    const sent = compression ? await compressedImage(client.store, found.target, compression, (chunks) => client.uploadStream(targetRef, chunks)) : found.target;
     const pushed = await client.push(sent, targetRef);
     if (quiet) out(pushed.descriptor.digest);
     else out(`Pushed ${pushed.reference.toString()} (${pushed.descriptor.digest})`);
