@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountsUnder } from '@tsbuild/snapshot';
-import { writeOciLayout } from '@tsbuild/oci';
+import { MediaTypes, sha256Digest, writeOciLayout, type ImageConfig, type ImageManifest } from '@tsbuild/oci';
 import type { BuildEvent } from '@tsbuild/builder';
 
 import { readBuiltImage, type LayerEntry } from './support/layers.js';
@@ -156,6 +157,49 @@ COPY --from=0 /bin/busybox /busybox
     const build = await t.build(dockerfile, {}, { target: 'build' });
     const buildImage = await readBuiltImage(t.registry.store, build.image.descriptor);
     expect(buildImage.layers).toHaveLength(2);
+  });
+});
+
+describe('layers of an image that leaves the machine', () => {
+  it('are compressed as they are written and handed to streamLayersTo; other stages are not', async () => {
+    const dockerfile = `FROM busybox AS build
+RUN mkdir /out && echo compiled > /out/app && seq 20000 > /out/numbers
+FROM busybox
+COPY --from=build /out /opt
+RUN cat /opt/app > /copied
+`;
+    const records = () => (existsSync(join(t.root, 'compressed')) ? readdirSync(join(t.root, 'compressed')).filter((f) => f.endsWith('.json')) : []);
+    const before = new Set(records());
+    const streamed: Buffer[] = [];
+    const newRecordsAtStepDone: number[] = [];
+    const result = await t.build(dockerfile, {}, {
+      noCache: true,
+      onEvent: (e) => void (e.type === 'step-done' && newRecordsAtStepDone.push(records().filter((f) => !before.has(f)).length)),
+      compression: { algorithm: 'gzip', level: 4 },
+      streamLayersTo: async (chunks) => {
+        const parts: Buffer[] = [];
+        for await (const chunk of chunks) parts.push(chunk);
+        streamed.push(Buffer.concat(parts));
+      },
+    });
+    const store = t.registry.store;
+    const manifest = await store.readJson<ImageManifest>(result.image.descriptor.digest);
+    const config = await store.readJson<ImageConfig>(manifest.config.digest);
+    const built = manifest.layers.slice(1);
+    expect(built.map((l) => l.mediaType)).toEqual([MediaTypes.ociLayerGzip, MediaTypes.ociLayerGzip]);
+    // Exactly the final stage's two layers went out, each byte for byte the blob in the image.
+    expect(streamed.map((b) => sha256Digest(b)).sort()).toEqual(built.map((l) => l.digest).sort());
+    for (const [i, layer] of built.entries()) {
+      const diffId = config.rootfs.diff_ids[i + 1]!;
+      expect(sha256Digest(gunzipSync(await store.readBytes(layer.digest)))).toBe(diffId);
+      const record = JSON.parse(readFileSync(join(t.root, 'compressed', `${diffId.slice(7)}.gzip-4.json`), 'utf8'));
+      expect(record).toEqual({ digest: layer.digest, size: layer.size });
+    }
+    // Each layer of the final stage was compressed by the time its step was done, not at the end.
+    expect(newRecordsAtStepDone).toEqual([0, 1, 2]);
+    // The build stage's layer stays a plain tar only: no record besides the final stage's.
+    const added = records().filter((f) => !before.has(f));
+    expect(added.sort()).toEqual(config.rootfs.diff_ids.slice(1).map((d) => `${d.slice(7)}.gzip-4.json`).sort());
   });
 });
 

@@ -21,7 +21,7 @@ import {
 } from '@tsbuild/frontend';
 import { chainIds, MediaTypes, withFileLock, type ImageConfig, type LayerCompression, type WrittenImage } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
-import { GZIP, SnapshotStore, writeLayer, type ChunkConsumer, type LayerSource } from '@tsbuild/snapshot';
+import { GZIP, SnapshotStore, writeLayer, type ChunkConsumer, type CompressOptions, type LayerSource } from '@tsbuild/snapshot';
 import {
   copyInto,
   ensureWorkdir,
@@ -132,6 +132,8 @@ class Build {
   private readonly used: Array<{ stage: number; key: string; record: CachedStep }> = [];
   /** Each stage's base chainID, to tell "the base image changed" from "an earlier step changed". */
   private readonly baseChains = new Map<string, string>();
+  /** The target stage and the stages it is built FROM: their layers are the image's. */
+  private targetChain = new Set<number>();
   private readonly stageNames = new Map<number, string>();
   private readonly failed = new AbortController();
   /** The user's abort or the first failed stage stops every running step. */
@@ -173,6 +175,7 @@ class Build {
       resolveImage: async (ref, platform) => baseConfig((await this.images.get(ref, platform)).config),
     });
     this.platform = plan.platform;
+    this.targetChain = targetChain(plan);
     for (const source of o.cacheFrom ?? []) this.imported.push(await ImportedCache.open(source, o.registry));
     await this.buildStages(plan.stages);
     await this.digests.save();
@@ -185,19 +188,13 @@ class Build {
       created: this.timeOf(final),
     });
     const image = await unlessAborted(finalized, o.signal);
-    if (o.cacheTo) await unlessAborted(exportCache(this.store, this.exportedRecords(plan, o.cacheTo.mode), o.cacheTo, o.registry), o.signal);
+    if (o.cacheTo) await unlessAborted(exportCache(this.store, this.exportedRecords(o.cacheTo.mode), o.cacheTo, o.registry), o.signal);
     return { plan, image: image.written, config: image.config, cachedSteps: this.cachedSteps, executedSteps: this.executedSteps };
   }
 
   /** mode=min: the steps of the target and of the stages it is built FROM; max: every stage's. */
-  private exportedRecords(plan: Plan, mode: 'min' | 'max'): Array<{ key: string; record: CachedStep }> {
-    const chain = new Set<number>();
-    for (let index: number | undefined = plan.target; index !== undefined; ) {
-      chain.add(index);
-      const base = plan.stages.find((s) => s.index === index)?.base;
-      index = base?.kind === 'stage' ? base.index : undefined;
-    }
-    return this.used.filter((u) => mode === 'max' || chain.has(u.stage));
+  private exportedRecords(mode: 'min' | 'max'): Array<{ key: string; record: CachedStep }> {
+    return this.used.filter((u) => mode === 'max' || this.targetChain.has(u.stage));
   }
 
   /**
@@ -342,7 +339,7 @@ class Build {
     let record: CachedStep;
     try {
       await this.execute(step, root, sources);
-      record = await this.commit(root, state);
+      record = await this.commit(root, state, stage);
     } finally {
       await root.release({ keepUpper: false });
       for (const mount of sources) await mount.release();
@@ -373,15 +370,26 @@ class Build {
     return this.options.sourceDateEpoch === undefined ? record.created : this.now();
   }
 
-  private async commit(root: MountedRoot, state: ImageState): Promise<CachedStep> {
+  private async commit(root: MountedRoot, state: ImageState, stage: number): Promise<CachedStep> {
     const created = this.now();
     if (readdirSync(root.upper).length === 0) return { size: 0, created };
     const epoch = this.options.sourceDateEpoch;
-    const layer = await writeLayer(root.upper, this.store, epoch === undefined ? {} : { sourceDateEpoch: epoch });
+    const compress = this.compressWhileWriting(stage);
+    const layer = await writeLayer(root.upper, this.store, { ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }), ...(compress ? { compress } : {}) });
     const chain = chainIds([...state.layers.map((l) => l.diffId), layer.diffId]).at(-1)!;
     await root.release({ keepUpper: true });
     await this.snapshots.adopt(chain, root.upper);
     return { diffId: layer.diffId, size: layer.uncompressedSize, created };
+  }
+
+  /**
+   * A layer of the image that is pushed or exported is compressed as it is written (and, with
+   * streamLayersTo, uploaded as it is compressed) instead of read back for it at the end.
+   */
+  private compressWhileWriting(stage: number): CompressOptions | undefined {
+    const compression = this.options.compression ?? GZIP;
+    if (compression === false || !this.targetChain.has(stage)) return undefined;
+    return { ...compression, ...(this.options.streamLayersTo ? { alsoTo: this.options.streamLayersTo } : {}) };
   }
 
   private async execute(step: Step, root: MountedRoot, sources: MountedRoot[]): Promise<void> {
@@ -502,6 +510,17 @@ class Build {
     this.context ??= openContext(this.options.contextDir, { dockerfilePath: this.options.dockerfilePath });
     return this.context;
   }
+}
+
+/** The target stage and the stages it is built FROM, down to the first that starts from an image. */
+function targetChain(plan: Plan): Set<number> {
+  const chain = new Set<number>();
+  for (let index: number | undefined = plan.target; index !== undefined; ) {
+    chain.add(index);
+    const base = plan.stages.find((s) => s.index === index)?.base;
+    index = base?.kind === 'stage' ? base.index : undefined;
+  }
+  return chain;
 }
 
 /** `work`, or the signal's reason as soon as it aborts (the work itself runs on unwatched). */

@@ -7,6 +7,8 @@ import * as tar from 'tar-stream';
 import { TsbuildError } from '@tsbuild/errors';
 import type { ContentStore } from '@tsbuild/oci';
 
+import { LayerCompressor, type CompressOptions } from './compress.js';
+import { teeTo } from './tee.js';
 import { getXattr, readXattrs } from './xattr.js';
 import { deviceMajor, deviceMinor, isOverlayWhiteout, specialFileType } from './special-files.js';
 
@@ -15,6 +17,11 @@ export interface DiffOptions {
   exclude?: ReadonlySet<string>;
   /** Clamps every mtime to this many seconds since the epoch (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number;
+}
+
+export interface WriteLayerOptions extends DiffOptions {
+  /** Also compress the tar as it is written (see LayerCompressor): for a layer about to be pushed. */
+  compress?: CompressOptions;
 }
 
 export interface LayerDiff {
@@ -57,10 +64,15 @@ export function diffUpperdir(upperDir: string, options: DiffOptions = {}): Layer
   return { stream: pack as unknown as Readable, done };
 }
 
-/** Stores the upperdir's layer tar (uncompressed, like buildah's local layers) in `store`. */
-export async function writeLayer(upperDir: string, store: ContentStore, options: DiffOptions = {}): Promise<WrittenLayer> {
+/**
+ * Stores the upperdir's layer tar (uncompressed, like buildah's local layers) in `store`; with
+ * `compress`, its compressed blob too, made from the same bytes as they pass.
+ */
+export async function writeLayer(upperDir: string, store: ContentStore, options: WriteLayerOptions = {}): Promise<WrittenLayer> {
   const { stream, done } = diffUpperdir(upperDir, options);
-  const [info] = await Promise.all([store.write(stream), done]);
+  const compressor = options.compress ? new LayerCompressor(store, options.compress) : undefined;
+  const [info] = await Promise.all([store.write(compressor ? teeTo(stream, compressor.consume) : stream), done]);
+  await compressor?.record(info.digest);
   return { diffId: info.digest, uncompressedSize: info.size };
 }
 

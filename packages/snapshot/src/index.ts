@@ -1,6 +1,6 @@
 export { applyLayer, type ApplyLayerOptions, type AppliedLayer } from './apply-layer.js';
-export { diffUpperdir, writeLayer, type DiffOptions, type LayerDiff, type WrittenLayer } from './diff.js';
-export { compressLayer, type CompressOptions, type CompressedBlob } from './compress.js';
+export { diffUpperdir, writeLayer, type DiffOptions, type LayerDiff, type WriteLayerOptions, type WrittenLayer } from './diff.js';
+export { compressLayer, LayerCompressor, type CompressOptions, type CompressedBlob } from './compress.js';
 export { mountOverlay, unmount, mountsUnder, type OverlayMount } from './mount.js';
 export { SnapshotStore, cleanupStale, type LayerSource, type ChainMount } from './snapshot-store.js';
 export { isOpaqueDir } from './xattr.js';

@@ -19,6 +19,36 @@ beforeAll(() => {
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
+describe('writeLayer with compress', () => {
+  it('stores the compressed blob made from the tar as it passed, the same bytes compressLayer makes, even when its passenger fails', async () => {
+    const upper = path.join(base, 'upper-fused');
+    mkdirSync(path.join(upper, 'data'), { recursive: true });
+    writeFileSync(path.join(upper, 'data', 'noise'), randomBytes(2 * 1024 * 1024 + 5).toString('base64'));
+    for (let i = 0; i < 300; i++) writeFileSync(path.join(upper, 'data', `f${i}`), `file ${i}\n`);
+    const fusedStore = new ContentStore(path.join(base, 'root-fused'));
+    let passenger = 0;
+    const layer = await writeLayer(upper, fusedStore, {
+      compress: {
+        level: 5,
+        alsoTo: async (chunks) => {
+          for await (const chunk of chunks) {
+            passenger += chunk.byteLength;
+            if (passenger > 100_000) throw new Error('upload refused');
+          }
+        },
+      },
+    });
+    const record = JSON.parse(readFileSync(path.join(base, 'root-fused', 'compressed', `${layer.diffId.slice(7)}.gzip-5.json`), 'utf8'));
+    const fused = readFileSync(fusedStore.blobPath(record.digest));
+    expect(fused.byteLength).toBe(record.size);
+    expect(Buffer.compare(gunzipSync(fused), readFileSync(fusedStore.blobPath(layer.diffId)))).toBe(0);
+
+    const laterStore = new ContentStore(path.join(base, 'root-later'));
+    expect((await writeLayer(upper, laterStore)).diffId).toBe(layer.diffId);
+    expect(await compressLayer(laterStore, layer.diffId, { level: 5 })).toEqual(record);
+  });
+});
+
 describe('compressLayer', () => {
   it('makes a gzip blob that gzip -t and tar -tz accept and that decompresses to the layer tar, once', async () => {
     const upper = path.join(base, 'upper');
