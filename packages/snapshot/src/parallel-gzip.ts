@@ -135,25 +135,32 @@ class ZeroBlocks {
   }
 }
 
-/** The source re-cut into BLOCK_BYTES pieces (the last may be shorter). */
+/**
+ * The source re-cut into BLOCK_BYTES pieces (the last may be shorter), each copied once into a
+ * block of its own: a layer tar's file data sits 512 bytes off the block grid, and every byte
+ * allocated here is external memory that hastens V8's major GCs.
+ */
 async function* blocksOf(source: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let block = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+  let filled = 0;
   for await (const chunk of source) {
     let rest = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    while (pendingBytes + rest.byteLength >= BLOCK_BYTES) {
-      const take = BLOCK_BYTES - pendingBytes;
-      pending.push(rest.subarray(0, take));
-      // Reads of exactly a block (the content store's) pass through without a copy.
-      yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
-      rest = rest.subarray(take);
-      pending = [];
-      pendingBytes = 0;
+    // Reads of exactly a block on the grid (the content store's) pass through without a copy.
+    if (filled === 0 && rest.byteLength === BLOCK_BYTES) {
+      yield rest;
+      continue;
     }
-    if (rest.byteLength > 0) {
-      pending.push(Buffer.from(rest));
-      pendingBytes += rest.byteLength;
+    while (rest.byteLength > 0) {
+      const take = Math.min(BLOCK_BYTES - filled, rest.byteLength);
+      rest.copy(block, filled, 0, take);
+      filled += take;
+      rest = rest.subarray(take);
+      if (filled === BLOCK_BYTES) {
+        yield block;
+        block = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+        filled = 0;
+      }
     }
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending);
+  if (filled > 0) yield block.subarray(0, filled);
 }
