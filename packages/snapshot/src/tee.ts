@@ -3,9 +3,14 @@ export type ChunkConsumer = (chunks: AsyncIterable<Buffer>) => Promise<unknown>;
 
 /** Chunks the consumer may fall behind by before the source waits for it (deflate output: ~1 MiB each). */
 const HIGH_WATER_CHUNKS = 16;
+/**
+ * Small chunks (a layer tar of small files comes as 512-byte headers and short bodies) are handed
+ * over joined into pieces of at least this size: one hand-over per chunk cost more than the tar.
+ */
+const HAND_OVER_BYTES = 64 * 1024;
 
 /**
- * `source` as it is read, every chunk also handed to `consumer`. The consumer is a passenger: if
+ * `source` as it is read, every byte also handed to `consumer` (small chunks joined). The consumer is a passenger: if
  * it fails or stops reading, it is dropped and the source goes on alone (its promise is awaited,
  * never rejected out of here). An error in the source, or the reader stopping early, ends the
  * consumer's stream with an error. The returned iterable ends only once the consumer has
@@ -17,11 +22,21 @@ export async function* teeTo(source: AsyncIterable<Buffer>, consumer: ChunkConsu
     .catch(() => undefined)
     .finally(() => channel.drop());
   let finished = false;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const handOver = async () => {
+    await channel.put(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
   try {
     for await (const chunk of source) {
-      await channel.put(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= HAND_OVER_BYTES) await handOver();
       yield chunk;
     }
+    if (pendingBytes > 0) await handOver();
     channel.end();
     finished = true;
     await settled;

@@ -53,25 +53,37 @@ describe('teeTo', () => {
     expect(late).toBe(expected(40));
   });
 
-  it('keeps a slow consumer at most 16 chunks behind', async () => {
+  it('keeps a slow consumer at most 16 chunks behind, and joins small chunks for it', async () => {
     let read = 0;
     let consumed = 0;
     let widest = 0;
+    async function* large(): AsyncIterable<Buffer> {
+      for (let i = 0; i < 100; i++) {
+        read += 1;
+        yield Buffer.alloc(64 * 1024, i);
+      }
+    }
     await collect(
-      teeTo(
-        numbered(100, () => (read += 1)),
-        async (chunks) => {
-          for await (const _ of chunks) {
-            consumed += 1;
-            widest = Math.max(widest, read - consumed);
-            await sleep(1);
-          }
-        },
-      ),
+      teeTo(large(), async (chunks) => {
+        for await (const _ of chunks) {
+          consumed += 1;
+          widest = Math.max(widest, read - consumed);
+          await sleep(1);
+        }
+      }),
     );
     expect(consumed).toBe(100);
     expect(widest).toBeGreaterThan(4);
-    expect(widest).toBeLessThanOrEqual(16);
+    expect(widest).toBeLessThanOrEqual(17);
+
+    const sizes: number[] = [];
+    await collect(
+      teeTo(numbered(20_000), async (chunks) => {
+        for await (const chunk of chunks) sizes.push(chunk.byteLength);
+      }),
+    );
+    expect(sizes.slice(0, -1).every((size) => size >= 64 * 1024)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(expected(20_000).length);
   });
 
   it("ends the consumer's stream with an error when the source fails or its reader stops early", async () => {
