@@ -8,6 +8,7 @@ import { TsbuildError } from '@tsbuild/errors';
 import type { ContentStore } from '@tsbuild/oci';
 
 import { LayerCompressor, type CompressOptions } from './compress.js';
+import { addEntry, type Header } from './pack-entry.js';
 import { teeTo } from './tee.js';
 import { getXattr, readXattrs } from './xattr.js';
 import { deviceMajor, deviceMinor, isOverlayWhiteout, specialFileType } from './special-files.js';
@@ -39,6 +40,7 @@ export interface WrittenLayer {
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 const SMALL_FILE_BYTES = 256 * 1024;
+const PACK_BUFFER_BYTES = 256 * 1024;
 const USTAR_NAME_LIMIT = 100;
 
 /**
@@ -48,7 +50,8 @@ const USTAR_NAME_LIMIT = 100;
  * xattrs as PAX records (trusted.overlay.* dropped). File contents are streamed.
  */
 export function diffUpperdir(upperDir: string, options: DiffOptions = {}): LayerDiff {
-  const pack = tar.pack();
+  // A reader may fall this far behind before the walk waits (tar-stream's default is 16 KiB).
+  const pack = tar.pack({ highWaterMark: PACK_BUFFER_BYTES });
   // A failed walk destroys the pack with its error; `done` carries that error to the caller, so
   // an 'error' event nobody listens to must not take the process down.
   pack.on('error', () => undefined);
@@ -76,8 +79,6 @@ export async function writeLayer(upperDir: string, store: ContentStore, options:
   return { diffId: info.digest, uncompressedSize: info.size };
 }
 
-/** tar-stream's header with the fields it fills in itself optional; type also 'pax-header'. */
-type Header = Omit<Partial<tar.Header>, 'type'> & { name: string; type?: tar.Header['type'] | 'pax-header' };
 
 class UpperWalker {
   private readonly hardlinks = new Map<string, string>();
@@ -156,11 +157,7 @@ class UpperWalker {
   }
 
   private entry(header: Header, body: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error | null): void => (error ? reject(error) : resolve());
-      if (header.type === 'file') this.pack.entry(header as tar.Header, body, done);
-      else this.pack.entry(header as tar.Header, done);
-    });
+    return addEntry(this.pack, header, body);
   }
 
   private async fileEntry(header: Header, contentPath: string): Promise<void> {
