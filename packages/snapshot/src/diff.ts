@@ -1,4 +1,4 @@
-import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -162,11 +162,7 @@ class UpperWalker {
 
   private async fileEntry(header: Header, contentPath: string): Promise<void> {
     // Small files in one synchronous read: a stream per file costs more than the bytes (20k files).
-    if ((header.size ?? 0) <= SMALL_FILE_BYTES) {
-      const body = readFileSync(contentPath);
-      if (body.byteLength !== header.size) throw new TsbuildError('LAYER_DIFF_FAILED', `${contentPath} changed size while it was archived`);
-      return this.entry(header, body);
-    }
+    if ((header.size ?? 0) <= SMALL_FILE_BYTES) return this.entry(header, readSmallFile(contentPath, header.size ?? 0));
     let settle!: (error?: Error | null) => void;
     const finished = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(error) : resolve(undefined));
@@ -177,6 +173,22 @@ class UpperWalker {
     }
     sink.end(undefined as unknown as Buffer);
     await finished;
+  }
+}
+
+/**
+ * A small file's bytes, `size` as lstat saw it: open, one read past the end (a file that grew is
+ * noticed too), close, without readFileSync's fstat.
+ */
+function readSmallFile(contentPath: string, size: number): Buffer {
+  const body = Buffer.allocUnsafe(size + 1);
+  const fd = openSync(contentPath, 'r');
+  try {
+    const read = readSync(fd, body, 0, size + 1, 0);
+    if (read !== size) throw new TsbuildError('LAYER_DIFF_FAILED', `${contentPath} changed size while it was archived`);
+    return body.subarray(0, size);
+  } finally {
+    closeSync(fd);
   }
 }
 
