@@ -32,7 +32,7 @@ try {
   console.log(`cold builds (median of ${RUNS}; base image local for both, no layer cache):`);
   for (const example of ['hello', 'multistage', 'users', 'add-archive']) {
     const dir = join(repo, 'examples', example);
-    const ours = median(RUNS, () => run(process.execPath, [cli, 'build', '--no-cache', '-q', dir], env));
+    const ours = median(RUNS, () => run(cli, ['build', '--no-cache', '-q', dir], env));
     const theirs = median(RUNS, () => run('buildah', [...buildah, 'bud', '--runtime', 'runc', '--format', 'docker', '--pull=false', '--layers=false', '-q', '-t', `bench-${example}`, dir]));
     line(`  examples/${example}`, ours, theirs);
   }
@@ -54,7 +54,7 @@ try {
 function layerLine(label, dir, note = '') {
   const ours = median(RUNS, () => {
     const root = join(work, `layer-root-${Math.random().toString(36).slice(2)}`);
-    const result = timedWithRss(process.execPath, [fileURLToPath(import.meta.url), '--layer-child', dir, root]);
+    const result = timedWithRss(process.execPath, ['--initial-old-space-size=64', fileURLToPath(import.meta.url), '--layer-child', dir, root]);
     rmSync(root, { recursive: true, force: true });
     return result;
   });

@@ -27,7 +27,7 @@ try {
   const workloads = writeDockerfiles();
   registry = await startRegistry(join(work, 'registry'));
   const target = (who, name, run) => `${registry.host}/bench/${who}-${name}-${Date.now().toString(36)}-${run}:tag`;
-  const tsbuild = (args) => timedWithRss(process.execPath, [cli, 'build', '--no-cache', '-q', ...args], env);
+  const tsbuild = (args) => timedWithRss(cli, ['build', '--no-cache', '-q', ...args], env);
   const budAndPush = (name, run, pushFlags) => {
     const local = `bench-push-${name}`;
     const ms = timed('buildah', [...bud, '-t', local, dir(name)]) + timed('buildah', [...buildah, 'push', '-q', '--tls-verify=false', ...pushFlags, local, `docker://${target('buildah', name, run)}`]);

@@ -21,11 +21,11 @@ try {
   setup.setupBase();
   registry = await startRegistry(join(work, 'registry'));
   const base = `${registry.host}/bench/base:v1`;
-  timed(process.execPath, [cli, 'build', '-q', '-t', base, '--push', context('base', baseDockerfile())], setup.env);
+  timed(cli, ['build', '-q', '-t', base, '--push', context('base', baseDockerfile())], setup.env);
   const app = context('app', [`FROM ${base}`, 'RUN echo hi > /x']);
 
   console.log(`first build, empty store, base of 5 layers (${BASE_MIB} MiB + busybox) in a local registry (median of ${RUNS}; peer: buildah bud --pull):`);
-  const ours = median(RUNS, (run) => onColdMachine(`ours-${run}`, (fresh) => timedWithRss(process.execPath, [cli, 'build', '--no-cache', '-q', app], fresh.env)));
+  const ours = median(RUNS, (run) => onColdMachine(`ours-${run}`, (fresh) => timedWithRss(cli, ['build', '--no-cache', '-q', app], fresh.env)));
   const theirs = median(RUNS, (run) => onColdMachine(`buildah-${run}`, (fresh) => timedWithRss('buildah', [...fresh.buildah, 'bud', '--pull', '--runtime', 'runc', '--format', 'docker', '--tls-verify=false', '--layers=false', '-q', '-t', 'first-build', app])));
   line('  FROM registry base + RUN', ours, theirs, 'target ≤ 0.8');
 } finally {

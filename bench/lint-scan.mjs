@@ -32,7 +32,7 @@ try {
   await new ImageStore(root).tag('scan-bench:latest', image.descriptor);
 
   const start = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, join(repo, 'packages/cli/bin/tsbuild.js'), 'lint', '--image', 'scan-bench:latest', '--format', 'json', '--fail-on', 'none'], {
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', join(repo, 'packages/cli/bin/tsbuild.js'), 'lint', '--image', 'scan-bench:latest', '--format', 'json', '--fail-on', 'none'], {
     env: { ...process.env, TSBUILD_ROOT: root },
     encoding: 'utf8',
     maxBuffer: 64 * MIB,

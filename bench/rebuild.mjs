@@ -21,7 +21,7 @@ try {
   // Each timed run starts with nothing left to write back: the 10k-file context and the previous
   // run's layers would otherwise still be going to disk, and the next run's file creates would
   // wait on the journal behind them (it doubled our time and made both sides noisy).
-  const ours = () => (settle(), run(process.execPath, [cli, 'build', '-q', '-t', 'rebuild-bench', context], env));
+  const ours = () => (settle(), run(cli, ['build', '-q', '-t', 'rebuild-bench', context], env));
   const theirs = () => (settle(), run('buildah', [...buildah, 'bud', '--layers', '--runtime', 'runc', '--format', 'docker', '--pull=false', '-q', '-t', 'rebuild-bench', context]));
   ours();
   theirs();

@@ -32,9 +32,9 @@ try {
   const seed = `${registry.host}/seed/app:v1`;
   skopeo(['copy', '--dest-tls-verify=false', `oci:${ociDir}:v1`, `docker://${seed}`]);
   const root = join(dir, 'root');
-  timed(process.execPath, [cli, 'pull', '-q', seed], tsbuildEnv(root));
+  timed(cli, ['pull', '-q', seed], tsbuildEnv(root));
 
-  const ourPush = (host) => timedWithRss(process.execPath, [cli, 'push', '-q', seed, `${host}/ours/app:v1`], tsbuildEnv(root));
+  const ourPush = (host) => timedWithRss(cli, ['push', '-q', seed, `${host}/ours/app:v1`], tsbuildEnv(root));
   const skopeoPush = (host) => timedWithRss('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', `oci:${ociDir}:v1`, `docker://${host}/skopeo/app:v1`]);
   const gz = image.manifest.layers.reduce((sum, l) => sum + l.size, 0) / 1024 / 1024;
   console.log(`image: ${LAYERS} layers, ${(LAYERS * LAYER_MIB).toFixed(0)} MiB, ${gz.toFixed(0)} MiB gzip'd (median of ${RUNS}; peer: skopeo copy):`);
@@ -54,7 +54,7 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const ourRoot = join(dir, `pulled-${run}`);
     const theirDir = join(dir, `skopeo-pulled-${run}`);
-    const ours = timedWithRss(process.execPath, [cli, 'pull', '-q', seed], tsbuildEnv(ourRoot));
+    const ours = timedWithRss(cli, ['pull', '-q', seed], tsbuildEnv(ourRoot));
     const theirs = timedWithRss('skopeo', ['--insecure-policy', 'copy', '-q', '--src-tls-verify=false', `docker://${seed}`, `oci:${theirDir}:v1`]);
     pulls.push({ ours, theirs });
     await rm(ourRoot, { recursive: true, force: true });

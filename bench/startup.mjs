@@ -13,7 +13,7 @@ for (const [label, args] of [
   ['tsbuild --version', ['--version']],
   ['tsbuild plan examples/hello', ['plan', join(repo, 'examples/hello')]],
 ]) {
-  const ours = median(() => time(process.execPath, [cli, ...args]));
+  const ours = median(() => time(cli, [...args]));
   console.log(`${label.padEnd(30)} ${ours.toFixed(0)} ms  node -e 0 ${floor.toFixed(0)} ms  ratio ${(ours / floor).toFixed(2)}`);
 }
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-tsbuild() { node packages/cli/bin/tsbuild.js "$@"; }
+tsbuild() { packages/cli/bin/tsbuild.js "$@"; }
 
 registry=$(./scripts/local-registry.sh)
 export TSBUILD_REGISTRY_MIRRORS="http://$registry"
