@@ -79,7 +79,6 @@ export async function writeLayer(upperDir: string, store: ContentStore, options:
   return { diffId: info.digest, uncompressedSize: info.size };
 }
 
-
 class UpperWalker {
   private readonly hardlinks = new Map<string, string>();
 
