@@ -51,14 +51,16 @@ try {
   peer.cleanup();
 }
 
+/** Each run starts with the files just made written back (`sync`), for both sides alike. */
 function layerLine(label, dir, note = '') {
   const ours = median(RUNS, () => {
+    spawnSync('sync');
     const root = join(work, `layer-root-${Math.random().toString(36).slice(2)}`);
     const result = timedWithRss(process.execPath, ['--initial-old-space-size=64', fileURLToPath(import.meta.url), '--layer-child', dir, root]);
     rmSync(root, { recursive: true, force: true });
     return result;
   });
-  const theirs = median(RUNS, () => timedWithRss('sh', ['-c', `tar -C '${dir}' -cf - . | gzip -${LEVEL} > /dev/null`]));
+  const theirs = median(RUNS, () => (spawnSync('sync'), timedWithRss('sh', ['-c', `tar -C '${dir}' -cf - . | gzip -${LEVEL} > /dev/null`])));
   line(label, ours, theirs, note);
 }
 
