@@ -287,15 +287,21 @@ class WriteBatch {
   /** Writes what is gathered; `end` also sets the length when the file ends in a hole. */
   async flush(end = false): Promise<void> {
     if (this.bytes > 0) {
-      const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes);
+      const { chunks, bytes } = this;
       this.chunks = [];
       this.bytes = 0;
-      this.endsInHole = data.byteLength >= HOLE_BYTES && isAllZero(data);
-      if (!this.endsInHole) await writeAll(this.handle, data, this.position);
-      this.position += data.byteLength;
+      this.endsInHole = bytes >= HOLE_BYTES && chunks.every(isAllZero);
+      if (!this.endsInHole) await writeChunks(this.handle, chunks, bytes, this.position);
+      this.position += bytes;
     }
     if (end && this.endsInHole) await this.handle.truncate(this.position);
   }
+}
+
+/** One writev of the chunks (no copy into one buffer); a short write is finished piece by piece. */
+async function writeChunks(handle: FileHandle, chunks: Uint8Array[], bytes: number, position: number): Promise<void> {
+  const { bytesWritten } = chunks.length === 1 ? await handle.write(chunks[0]!, 0, bytes, position) : await handle.writev(chunks, position);
+  if (bytesWritten < bytes) await writeAll(handle, Buffer.concat(chunks, bytes).subarray(bytesWritten), position + bytesWritten);
 }
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array, position: number): Promise<void> {
