@@ -56,7 +56,7 @@ function layerLine(label, dir, note = '') {
   const ours = median(RUNS, () => {
     spawnSync('sync');
     const root = join(work, `layer-root-${Math.random().toString(36).slice(2)}`);
-    const result = timedWithRss(process.execPath, ['--initial-old-space-size=64', fileURLToPath(import.meta.url), '--layer-child', dir, root]);
+    const result = timedWithRss(process.execPath, ['--initial-old-space-size=64', '--min-semi-space-size=16', fileURLToPath(import.meta.url), '--layer-child', dir, root]);
     rmSync(root, { recursive: true, force: true });
     return result;
   });
