@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -269,9 +269,16 @@ COPY c.txt /c.txt
     const image = await readBuiltImage(t.registry.store, fourth.image.descriptor);
     expect(image.layers[2]!.find((e) => e.name === 'b.txt')?.content).toBe('two');
 
-    const uncached = await t.build(dockerfile, {}, { ...options, noCache: true });
+    const uncached = await t.build(dockerfile, {}, { ...options, noCache: true, onEvent });
     expect([uncached.executedSteps, uncached.cachedSteps]).toEqual([3, 0]);
     expect(uncached.image.descriptor.digest).toBe(fourth.image.descriptor.digest);
+    expect(misses.splice(0)).toEqual(['0/1: --no-cache', '0/2: --no-cache', '0/3: --no-cache']);
+
+    // Same keys as the last build, but the cache is gone: the trail need not change to say so.
+    rmSync(join(t.root, 'cache', 'steps'), { recursive: true, force: true });
+    const afterWipe = await t.build(dockerfile, {}, { ...options, onEvent });
+    expect([afterWipe.executedSteps, afterWipe.cachedSteps]).toEqual([3, 0]);
+    expect(misses.splice(0)).toEqual(['0/1: its cached result is gone', '0/2: its cached result is gone', '0/3: its cached result is gone']);
   });
 });
 

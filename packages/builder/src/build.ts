@@ -318,10 +318,16 @@ class Build {
       state: keyState(step),
       inputs: inputs.key,
     });
-    const trail = keyTrail(parent, step, inputs.byName);
     const identity = `${path.resolve(this.options.contextDir)}\0${this.options.file}\0${step.id}`;
-    const previous = await this.trails.get(identity);
-    await this.trails.put(identity, trail, previous);
+    // The trail says why a later build missed; one with this very key needs no rewrite.
+    const trailIsCurrent = (await this.trails.lastKey(identity)) === key;
+    let previous: KeyTrail | undefined;
+    let trail: KeyTrail | undefined;
+    if (!trailIsCurrent) {
+      previous = await this.trails.get(identity);
+      trail = keyTrail(parent, step, inputs.byName());
+      await this.trails.put(identity, key, trail);
+    }
     const stage = Number(step.id.split('/')[0]);
     const noCache = this.noCacheFor(stage);
     if (!noCache) {
@@ -332,7 +338,7 @@ class Build {
       }
     }
     const fromBase = this.baseChains.get(String(stage)) === parent;
-    const reason = noCache ? '--no-cache' : explainMiss(previous, trail, fromBase ? 'base' : 'step');
+    const reason = noCache ? '--no-cache' : trail ? explainMiss(previous, trail, fromBase ? 'base' : 'step') : 'its cached result is gone';
     this.emit({ type: 'step-miss', step: step.id, reason, key, time: Date.now() });
     const root = await this.workspace.mount(this.snapshots, this.layerSources(state.layers));
     const sources: MountedRoot[] = [];
@@ -447,16 +453,17 @@ class Build {
    * What besides the parent and the instruction decides a step's result: for the key, and by
    * name (context path, source stage) so that a miss can name what changed.
    */
-  private async stepInputs(step: Step): Promise<{ key: unknown; byName: Record<string, string> }> {
+  /** What the step's key holds besides its instruction; `byName` for its trail, made only when wanted. */
+  private async stepInputs(step: Step): Promise<{ key: unknown; byName: () => Record<string, string> }> {
     const i = step.instruction;
     if (i.kind === 'RUN') {
       const chains = await Promise.all(i.mounts.map((m) => (m.from ? this.sourceChain(m.from) : null)));
-      return { key: chains, byName: Object.fromEntries(chains.flatMap((c, n) => (c ? [[`mount source ${n + 1}`, c]] : []))) };
+      return { key: chains, byName: () => Object.fromEntries(chains.flatMap((c, n) => (c ? [[`mount source ${n + 1}`, c]] : []))) };
     }
-    if (i.kind !== 'COPY' && i.kind !== 'ADD') return { key: null, byName: {} };
+    if (i.kind !== 'COPY' && i.kind !== 'ADD') return { key: null, byName: () => ({}) };
     if (i.from) {
       const chain = await this.sourceChain(i.from);
-      return { key: chain, byName: { [`--from=${describeSource(i.from)}`]: chain } };
+      return { key: chain, byName: () => ({ [`--from=${describeSource(i.from!)}`]: chain }) };
     }
     // --chown names are resolved against the parent's /etc/passwd, which the parent chainID covers.
     const { chown: _chown, ...withoutChown } = i;
@@ -468,7 +475,7 @@ class Build {
       location: step.location,
       memo: await this.digests.load(),
     });
-    return { key: inputs.digest, byName: Object.fromEntries(inputs.inputs.map((input) => [`file ${input.path}`, input.fingerprint])) };
+    return { key: inputs.digest, byName: () => Object.fromEntries(inputs.inputs.map((input) => [`file ${input.path}`, input.fingerprint])) };
   }
 
   private async sourceChain(ref: SourceRef): Promise<string> {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 
@@ -45,7 +45,11 @@ function changedName(before: Record<string, string>, after: Record<string, strin
   return [...names].find((name) => before[name] !== after[name]);
 }
 
-/** Trails under `<root>/cache/trails/`, one file per step identity. */
+/**
+ * Trails under `<root>/cache/trails/`, one file per step identity: the step's key on the first
+ * line, then its trail as JSON. A no-op rebuild reads only the key line: a COPY of a 10k-file
+ * context has a trail of more than a MB.
+ */
 export class KeyTrails {
   private readonly dir: string;
 
@@ -53,30 +57,43 @@ export class KeyTrails {
     this.dir = path.join(root, 'cache', 'trails');
   }
 
+  /** The key the step had when its trail was last written. */
+  async lastKey(identity: string): Promise<string | undefined> {
+    const handle = await open(this.file(identity), 'r').catch(() => undefined);
+    if (!handle) return undefined;
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(KEY_LINE_BYTES), 0, KEY_LINE_BYTES, 0);
+      const head = buffer.toString('utf8', 0, bytesRead);
+      const end = head.indexOf('\n');
+      return end > 0 ? head.slice(0, end) : undefined;
+    } finally {
+      await handle.close();
+    }
+  }
+
   async get(identity: string): Promise<KeyTrail | undefined> {
     const text = await readFile(this.file(identity), 'utf8').catch(() => undefined);
+    if (!text) return undefined;
     try {
-      return text ? (JSON.parse(text) as KeyTrail) : undefined;
+      return JSON.parse(text.slice(text.indexOf('\n') + 1)) as KeyTrail;
     } catch {
       return undefined;
     }
   }
 
-  /**
-   * Writes the trail unless it is unchanged (a no-op rebuild writes nothing). No fsync: a trail
-   * lost in a crash only costs the explanation of one miss.
-   */
-  async put(identity: string, trail: KeyTrail, previous?: KeyTrail): Promise<void> {
-    const text = JSON.stringify(trail);
-    if (previous && JSON.stringify(previous) === text) return;
+  /** No fsync: a trail lost in a crash only costs the explanation of one miss. */
+  async put(identity: string, key: string, trail: KeyTrail): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const file = this.file(identity);
     const temp = `${file}.${randomUUID()}.tmp`;
-    await writeFile(temp, text);
+    await writeFile(temp, `${key}\n${JSON.stringify(trail)}`);
     await rename(temp, file);
   }
 
   private file(identity: string): string {
-    return path.join(this.dir, `${hashOf(identity)}.json`);
+    return path.join(this.dir, `${hashOf(identity)}.trail`);
   }
 }
+
+/** Enough for any key line ("sha256:" and 64 hex digits, and the newline). */
+const KEY_LINE_BYTES = 128;
