@@ -269,6 +269,8 @@ function timeouts(): { headersTimeout: number; bodyTimeout: number } {
  * undici is loaded on the first request, and only its Agent and request API: the package's index
  * also loads fetch, WebSocket, the mock agents and the caches, ~80 ms more of every registry
  * command's start. A build whose images are all local (a cached rebuild) loads none of it.
+ * These are paths inside the package (no exports map forbids them); the lockfile pins the
+ * version, and every registry test fails at once if they move.
  */
 type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method: Dispatcher.HttpMethod };
 type Request = (url: string | URL, options: RequestOptions) => Promise<Dispatcher.ResponseData>;
