@@ -59,14 +59,18 @@ describe('building examples/hello', () => {
     const dir = join(repoRoot, 'examples/hello');
     const result = await t.build(readFileSync(join(dir, 'Dockerfile'), 'utf8'), {}, { contextDir: dir });
     const out = mkdtempSync(join(tmpdir(), 'tsbuild-umoci-'));
-    await writeOciLayout(t.registry.store, { target: result.image.descriptor, names: ['hello:latest'] }, join(out, 'layout'));
-    execFileSync('umoci', ['unpack', '--image', `${join(out, 'layout')}:latest`, join(out, 'bundle')]);
-    const rootfs = join(out, 'bundle', 'rootfs');
-    expect(readFileSync(join(rootfs, 'app/hello.sh'), 'utf8')).toContain('echo "$GREETING"');
-    expect(existsSync(join(rootfs, 'bin/busybox'))).toBe(true);
-    expect(existsSync(join(rootfs, 'etc/hosts'))).toBe(false);
-    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci:${join(out, 'layout')}:latest`], { encoding: 'utf8' }));
-    expect(inspected.config.Cmd).toEqual(['/app/hello.sh']);
+    try {
+      await writeOciLayout(t.registry.store, { target: result.image.descriptor, names: ['hello:latest'] }, join(out, 'layout'));
+      execFileSync('umoci', ['unpack', '--image', `${join(out, 'layout')}:latest`, join(out, 'bundle')]);
+      const rootfs = join(out, 'bundle', 'rootfs');
+      expect(readFileSync(join(rootfs, 'app/hello.sh'), 'utf8')).toContain('echo "$GREETING"');
+      expect(existsSync(join(rootfs, 'bin/busybox'))).toBe(true);
+      expect(existsSync(join(rootfs, 'etc/hosts'))).toBe(false);
+      const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci:${join(out, 'layout')}:latest`], { encoding: 'utf8' }));
+      expect(inspected.config.Cmd).toEqual(['/app/hello.sh']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,11 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tsbuild } from './support/cli.js';
+
+const contexts: string[] = [];
+afterAll(() => {
+  for (const dir of contexts) rmSync(dir, { recursive: true, force: true });
+});
 
 function contextWith(dockerfile: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'tsbuild-plan-'));
+  contexts.push(dir);
   writeFileSync(join(dir, 'Dockerfile'), dockerfile);
   return dir;
 }
