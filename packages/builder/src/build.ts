@@ -451,9 +451,9 @@ class Build {
 
   /**
    * What besides the parent and the instruction decides a step's result: for the key, and by
-   * name (context path, source stage) so that a miss can name what changed.
+   * name (context path, source stage) so that a miss can name what changed (made only when the
+   * step's trail is rewritten: for a COPY of a large context it is big).
    */
-  /** What the step's key holds besides its instruction; `byName` for its trail, made only when wanted. */
   private async stepInputs(step: Step): Promise<{ key: unknown; byName: () => Record<string, string> }> {
     const i = step.instruction;
     if (i.kind === 'RUN') {
