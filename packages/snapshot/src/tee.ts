@@ -10,9 +10,9 @@ const HIGH_WATER_CHUNKS = 16;
 const HAND_OVER_BYTES = 64 * 1024;
 
 /**
- * `source` as it is read, every byte also handed to `consumer` (small chunks joined). The consumer is a passenger: if
- * it fails or stops reading, it is dropped and the source goes on alone (its promise is awaited,
- * never rejected out of here). An error in the source, or the reader stopping early, ends the
+ * `source` as it is read, every byte also handed to `consumer` (small chunks joined). The
+ * consumer is a passenger: if it fails or stops reading, it is dropped and the source goes on
+ * alone (its promise is awaited, never rejected out of here). An error in the source, or the reader stopping early, ends the
  * consumer's stream with an error. The returned iterable ends only once the consumer has
  * settled, so whatever it recorded is in place when the reader sees the end.
  */
