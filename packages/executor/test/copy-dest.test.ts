@@ -123,6 +123,21 @@ describe('COPY destination rules', () => {
     expect(lstatSync(path.join(destRoot, 'inside/precious')).isFile()).toBe(true);
   });
 
+  it('replaces a file or a symlink at a file\'s target, but never a directory', async () => {
+    const ctx = writeTree(tempDir(), { 'app/a.txt': 'new a', 'app/b.txt': 'new b', 'app/c.txt': 'new c' });
+    const destRoot = writeTree(tempDir(), { 'app/a.txt': 'old a', 'elsewhere': 'kept' });
+    symlinkSync('../elsewhere', path.join(destRoot, 'app/b.txt'));
+    await copyFromContext(ctx, ['app/a.txt', 'app/b.txt'], '/app/', {}, { destRoot });
+    expect(readFileSync(path.join(destRoot, 'app/a.txt'), 'utf8')).toBe('new a');
+    expect(lstatSync(path.join(destRoot, 'app/b.txt')).isFile()).toBe(true);
+    expect(readFileSync(path.join(destRoot, 'app/b.txt'), 'utf8')).toBe('new b');
+    expect(readFileSync(path.join(destRoot, 'elsewhere'), 'utf8')).toBe('kept');
+    mkdirSync(path.join(destRoot, 'app/c.txt'));
+    const error = await thrown(() => copyFromContext(ctx, ['app/c.txt'], '/app/', {}, { destRoot }));
+    expect(error.code).toBe('COPY_DEST_IS_DIRECTORY');
+    expect(error.location).toEqual(LOCATION);
+  });
+
   it('puts the location on every error, including file system ones', async () => {
     const ctx = writeTree(tempDir(), { 'dir/a': 'a' });
     const destRoot = writeTree(tempDir(), { 'blocked': 'a file' });

@@ -68,6 +68,16 @@ function copySparse(hostPath: string, target: string, size: number): void {
   }
 }
 
+/** A new file at `target`, or undefined when something (file, link, directory) is there already. */
+function createExclusive(target: string): number | undefined {
+  try {
+    return openSync(target, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+}
+
 function writeAllAt(fd: number, chunk: Buffer, position: number): void {
   for (let offset = 0; offset < chunk.byteLength; ) offset += writeSync(fd, chunk, offset, chunk.byteLength - offset, position + offset);
 }
@@ -127,15 +137,16 @@ export class Copier {
 
   private copyFile(entry: TreeEntry, target: string): void {
     const { stat } = entry;
-    clearFileTarget(target, this.settings.location);
     const inode = `${stat.dev}:${stat.ino}`;
     const firstCopy = stat.nlink > 1 ? this.linkedInodes.get(inode) : undefined;
     if (firstCopy !== undefined) {
+      clearFileTarget(target, this.settings.location);
       linkSync(firstCopy, target);
       return;
     }
     if (stat.size < SMALL_FILE) this.writeSmallFile(entry, target);
     else {
+      clearFileTarget(target, this.settings.location);
       if (hasHoles(stat)) copySparse(entry.hostPath, target, stat.size);
       else copyFileSync(entry.hostPath, target);
       this.applyInfo(target, stat);
@@ -143,11 +154,19 @@ export class Copier {
     if (stat.nlink > 1) this.linkedInodes.set(inode, target);
   }
 
-  /** Small files: one read, and metadata set through the open descriptor (far fewer path lookups). */
+  /**
+   * Small files: one read, and metadata set through the open descriptor (far fewer path lookups).
+   * The file is created exclusively, so what is in the way is cleared only when something is: on
+   * an overlay that is one lookup less per file of a large COPY.
+   */
   private writeSmallFile(entry: TreeEntry, target: string): void {
     const { stat } = entry;
     const data = readNoFollow(entry.hostPath);
-    const fd = openSync(target, 'wx', 0o600);
+    let fd = createExclusive(target);
+    if (fd === undefined) {
+      clearFileTarget(target, this.settings.location);
+      fd = openSync(target, 'wx', 0o600);
+    }
     try {
       writeSync(fd, data);
       const owner = this.ownerFor(stat);
