@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cli, peers, repo, timed } from './lib/peers.mjs';
+import { cli, cliNodeFlags, peers, repo, timed } from './lib/peers.mjs';
 
 const LEVEL = 6;
 
@@ -56,7 +56,7 @@ function layerLine(label, dir, note = '') {
   const ours = median(RUNS, () => {
     spawnSync('sync');
     const root = join(work, `layer-root-${Math.random().toString(36).slice(2)}`);
-    const result = timedWithRss(process.execPath, ['--initial-old-space-size=64', '--min-semi-space-size=16', fileURLToPath(import.meta.url), '--layer-child', dir, root]);
+    const result = timedWithRss(process.execPath, [...cliNodeFlags, fileURLToPath(import.meta.url), '--layer-child', dir, root]);
     rmSync(root, { recursive: true, force: true });
     return result;
   });

@@ -1,13 +1,15 @@
 // What the build benchmarks share: a tsbuild root and a buildah storage in one work dir, each with
 // the same busybox base image (built by tsbuild, handed to buildah as an OCI archive).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// Run as users run it, by its shebang, which also sets the V8 heap flag the CLI is tuned with.
+// Run as users run it, by its shebang, which also sets the V8 heap flags the CLI is tuned with.
 export const cli = join(repo, 'packages/cli/bin/tsbuild.js');
+/** Those flags (`#!/usr/bin/env -S node FLAGS`), for our code run in a node of a bench's own. */
+export const cliNodeFlags = readFileSync(cli, 'utf8').split('\n')[0].split(' ').filter((word) => word.startsWith('--'));
 
 export function peers(work) {
   const env = { ...process.env, TSBUILD_ROOT: join(work, 'root'), CI: 'true' };
