@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -167,7 +167,7 @@ class UpperWalker {
       settle = (error) => (error ? reject(error) : resolve(undefined));
     });
     const sink = this.pack.entry(header as tar.Header, (error) => settle(error));
-    for await (const chunk of createReadStream(contentPath, { highWaterMark: READ_CHUNK_BYTES })) {
+    for await (const chunk of createReadStream(contentPath, { fd: openUnchanged(contentPath), highWaterMark: READ_CHUNK_BYTES })) {
       if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
     }
     sink.end(undefined as unknown as Buffer);
@@ -181,13 +181,27 @@ class UpperWalker {
  */
 function readSmallFile(contentPath: string, size: number): Buffer {
   const body = Buffer.allocUnsafe(size + 1);
-  const fd = openSync(contentPath, 'r');
+  const fd = openUnchanged(contentPath);
   try {
     const read = readSync(fd, body, 0, size + 1, 0);
     if (read !== size) throw new TsbuildError('LAYER_DIFF_FAILED', `${contentPath} changed size while it was archived`);
     return body.subarray(0, size);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Opens a file to archive it without touching its access time: the first read of a file just
+ * written would otherwise dirty its inode (relatime), one more write per file of the layer.
+ * O_NOATIME is refused (EPERM) to a caller who neither owns the file nor has CAP_FOWNER.
+ */
+function openUnchanged(contentPath: string): number {
+  try {
+    return openSync(contentPath, constants.O_RDONLY | constants.O_NOATIME);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPERM') return openSync(contentPath, 'r');
+    throw error;
   }
 }
 

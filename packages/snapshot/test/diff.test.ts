@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readdirSync, lstatSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync, readdirSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -102,6 +102,19 @@ describe('diffUpperdir', () => {
     expect(Buffer.compare(bytes, again)).toBe(0);
     const entries = await listTar([bytes]);
     expect(new Set(entries.map((e) => e.mtime))).toEqual(new Set([1000]));
+  });
+
+  it('reads files without changing their access time (relatime would set it on a first read)', async () => {
+    const dir = path.join(base, 'atime');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'small'), 'small file');
+    writeFileSync(path.join(dir, 'large'), Buffer.alloc(1024 * 1024, 'x')); // read as a stream
+    // atime before mtime: exactly when relatime updates atime on the next read
+    for (const name of ['small', 'large']) utimesSync(path.join(dir, name), 1_000_000, 2_000_000);
+    const store = new ContentStore(path.join(base, 'atime-store'));
+    const layer = await writeLayer(dir, store);
+    expect((await listTar([await store.readBytes(layer.diffId)])).map((e) => e.name)).toEqual(['large', 'small']);
+    for (const name of ['small', 'large']) expect(lstatSync(path.join(dir, name)).atimeMs).toBe(1_000_000_000);
   });
 
   it('round trips: the diff applied onto a copy of the lower gives the merged tree', async () => {
