@@ -58,7 +58,8 @@ export class TransientError extends Error {
 /**
  * HTTP to one registry host with authentication (anonymous, Basic, Bearer tokens cached per
  * scope) and retries with backoff. Responses other than 401 are returned to the caller;
- * 429/5xx and network errors are retried, then reported as REGISTRY_ERROR.
+ * 429/5xx and network errors are retried, then reported as REGISTRY_ERROR; a host name DNS does
+ * not know fails at once (REGISTRY_UNREACHABLE).
  */
 export class RegistrySession {
   /** Token per scope; a promise, so concurrent requests that meet the same challenge fetch once. */
@@ -160,6 +161,10 @@ export class RegistrySession {
         response = await (await undiciRequest())(url, { method: req.method, headers, body: req.body?.(), ...timeouts() });
       } catch (error) {
         if (error instanceof TsbuildError) throw error;
+        // No such host is an answer, not a hiccup: retrying it only delays the error (EAI_AGAIN is retried).
+        if ((error as NodeJS.ErrnoException).code === 'ENOTFOUND') {
+          throw new TsbuildError('REGISTRY_UNREACHABLE', `${req.what}: registry ${this.registry} is unreachable: no such host ${new URL(url).hostname}`, { cause: error });
+        }
         throw new TransientError(`${(error as Error).message}`);
       }
       const status = response.statusCode;

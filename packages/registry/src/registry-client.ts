@@ -103,10 +103,14 @@ export class RegistryClient {
         top = await this.fetchManifest(endpoint, reference, reference.tagOrDigest);
       } catch (error) {
         // A mirror that lacks the image or is down is passed over; the registry itself is the last word.
-        if (i < endpoints.length - 1 && error instanceof TsbuildError && ['REGISTRY_NOT_FOUND', 'REGISTRY_ERROR'].includes(error.code)) {
+        if (i < endpoints.length - 1 && error instanceof TsbuildError && ['REGISTRY_NOT_FOUND', 'REGISTRY_ERROR', 'REGISTRY_UNREACHABLE'].includes(error.code)) {
           lastError = error;
           passedOver.push(`${endpoint.label}: ${error.code === 'REGISTRY_NOT_FOUND' ? 'not found' : 'failed'}`);
           continue;
+        }
+        // Docker Hub out of reach and no mirror set: say how to set one.
+        if (endpoints.length === 1 && reference.registry === 'docker.io' && error instanceof TsbuildError && error.code === 'REGISTRY_UNREACHABLE') {
+          throw new TsbuildError(error.code, `${error.message} (no mirror of docker.io is set: --registry-mirror URL or TSBUILD_REGISTRY_MIRRORS)`, { kind: error.kind, cause: error });
         }
         // Say what the mirrors answered too: "not on the mirror, and docker.io unreachable" is the real story.
         if (passedOver.length > 0 && error instanceof TsbuildError) {

@@ -233,6 +233,21 @@ describe('pull', () => {
     expect(byDigest.manifest.layers).toEqual(source.image.manifest.layers);
   });
 
+  it('fails at once on a host DNS does not know, and passes over a mirror there', async () => {
+    // .invalid never resolves (RFC 6761). Retried, 10 attempts would wait ~10 s of backoff.
+    const patient = { attempts: 10, baseDelayMs: 1000, maxTimeMs: 60_000 };
+    const started = Date.now();
+    const unknown = await new RegistryClient({ root: await newRoot(), retry: patient }).pull('registry.invalid/team/app:v1').catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'REGISTRY_UNREACHABLE', message: 'registry.invalid/team/app:v1: registry registry.invalid is unreachable: no such host registry.invalid' });
+    const hub = await new RegistryClient({ root: await newRoot(), retry: patient, hosts: { mirrors: {}, insecure: [] } }).pull('nosuch/app').catch((e: unknown) => e);
+    expect(hub).toMatchObject({ code: 'REGISTRY_UNREACHABLE' });
+    expect((hub as Error).message).toMatch(/\(no mirror of docker\.io is set: --registry-mirror URL or TSBUILD_REGISTRY_MIRRORS\)$/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const mirrorsFirst = { mirrors: { [registry.host]: ['http://mirror.invalid:5000'] }, insecure: [] };
+    const pulled = await new RegistryClient({ root: await newRoot(), retry: patient, hosts: mirrorsFirst }).pull(`${registry.host}/pulled/app:v1`);
+    expect(pulled.descriptor.digest).toBe(source.image.descriptor.digest);
+  });
+
   it('falls back from a mirror that lacks the image to the registry itself', async () => {
     proxy.decide = () => ({ status: 404 });
     const root = await newRoot();
