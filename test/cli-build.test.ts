@@ -77,6 +77,29 @@ describe('tsbuild -t REF --push CONTEXT', () => {
     const exit = await run(['run', 'hello-run', 'sh', '-c', 'exit 7'], env);
     expect(exit.status).toBe(7);
   });
+
+  it('runs with docker run flags: -e, -v (ro, and a missing host dir made), -w, -u, --entrypoint', async () => {
+    const shared = join(dir, 'volume');
+    await mkdir(shared);
+    await writeFile(join(shared, 'in.txt'), 'from the host\n');
+    const made = join(dir, 'made-by-run');
+    const script = 'echo "A=$A FROM_HOST=$FROM_HOST UNSET=${UNSET-unset} PATH=$PATH"; pwd; id -un; cat in.txt; touch x 2>/dev/null || echo read-only';
+    const ran = await run(
+      ['run', '-e', 'A=1', '-e', 'FROM_HOST', '-e', 'UNSET', '-e', 'PATH=/bin', '-v', `${shared}:/data:ro`, '-w', '/data', '-u', 'nobody', 'busybox', 'sh', '-c', script],
+      { ...env, FROM_HOST: 'here' },
+    );
+    expect([ran.status, ran.stderr]).toEqual([0, '']);
+    expect(ran.stdout).toBe('A=1 FROM_HOST=here UNSET=unset PATH=/bin\n/data\nnobody\nfrom the host\nread-only\n');
+    expect(await readdir(shared)).toEqual(['in.txt']);
+    expect((await run(['run', '--volume', `${made}:/made`, 'busybox', 'sh', '-c', 'echo out > /made/out'], env)).status).toBe(0);
+    expect(await readFile(join(made, 'out'), 'utf8')).toBe('out\n');
+    // --entrypoint replaces the ENTRYPOINT and drops the image's CMD (busybox's is sh); "" clears it
+    expect((await run(['run', '--entrypoint', 'echo', 'busybox', 'a', 'b'], env)).stdout).toBe('a b\n');
+    expect((await run(['run', '--entrypoint', 'echo', 'busybox'], env)).stdout).toBe('\n');
+    expect((await run(['run', '--entrypoint', '', 'busybox', 'echo', 'cleared'], env)).stdout).toBe('cleared\n');
+    const named = await run(['run', '-v', 'data:/data', 'busybox', 'true'], env);
+    expect([named.status, named.stderr]).toEqual([2, 'error: run: --volume "data:/data": the host path must be absolute (named volumes are not supported)\n']);
+  });
 });
 
 describe('a build that is not pushed', () => {

@@ -1,5 +1,5 @@
 import { TsbuildError } from '@tsbuild/errors';
-import { runContainer, type OutputStream, type RuntimeName } from '@tsbuild/executor';
+import { runContainer, type BindMount, type OutputStream, type RuntimeName } from '@tsbuild/executor';
 import { hostPlatform } from '@tsbuild/oci';
 import type { RegistryClient } from '@tsbuild/registry';
 import { SnapshotStore } from '@tsbuild/snapshot';
@@ -14,6 +14,17 @@ export interface RunImageOptions {
   ref: string;
   /** Replaces the image's CMD when not empty. */
   args?: string[];
+  /** `-e`: `KEY=VALUE` entries over the image's Env (same key: this one wins). */
+  env?: string[];
+  /** `--entrypoint`: replaces the image's ENTRYPOINT and drops its CMD (as docker run does); `[]` clears it. */
+  entrypoint?: string[];
+  /** `-w`: the working directory instead of the image's WORKDIR. */
+  workdir?: string;
+  /** `-u`: the user instead of the image's USER. */
+  user?: string;
+  /** `-v`: host directories or files bound into the container. */
+  volumes?: BindMount[];
+  network?: 'host' | 'none';
   runtime?: RuntimeName;
   signal?: AbortSignal;
   onOutput?: (line: string, stream: OutputStream) => void;
@@ -28,7 +39,9 @@ export async function runImage(options: RunImageOptions): Promise<number> {
   const images = new ImageSource({ store: options.registry.store, images: options.registry.images, registry: options.registry });
   const image = await images.get(options.ref, hostPlatform());
   const c = image.config.config ?? {};
-  const argv = [...(c.Entrypoint ?? []), ...(options.args?.length ? options.args : (c.Cmd ?? []))];
+  const entrypoint = options.entrypoint ?? c.Entrypoint ?? [];
+  const cmd = options.entrypoint !== undefined ? [] : (c.Cmd ?? []);
+  const argv = [...entrypoint, ...(options.args?.length ? options.args : cmd)];
   if (argv.length === 0) throw new TsbuildError('NO_COMMAND', `image ${options.ref} has no ENTRYPOINT or CMD; give a command to run`, { kind: 'usage' });
   const workspace = Workspace.open(options.root);
   try {
@@ -39,9 +52,11 @@ export async function runImage(options: RunImageOptions): Promise<number> {
       {
         rootfs: mounted.merged,
         args: argv,
-        env: c.Env ?? [],
-        cwd: c.WorkingDir || '/',
-        user: c.User ?? '',
+        env: mergeEnv(c.Env ?? [], options.env ?? []),
+        cwd: options.workdir ?? (c.WorkingDir || '/'),
+        user: options.user ?? c.User ?? '',
+        ...(options.volumes?.length ? { mounts: options.volumes } : {}),
+        ...(options.network ? { network: options.network } : {}),
         ...(options.runtime ? { runtime: options.runtime } : {}),
         stateRoot: runsRoot(options.root),
       },
@@ -52,4 +67,11 @@ export async function runImage(options: RunImageOptions): Promise<number> {
   } finally {
     await workspace.close();
   }
+}
+
+/** The image's `KEY=VALUE` entries with `overrides` replacing those of the same key, then the new ones. */
+function mergeEnv(image: string[], overrides: string[]): string[] {
+  const key = (entry: string) => entry.split('=', 1)[0];
+  const replaced = new Set(overrides.map(key));
+  return [...image.filter((entry) => !replaced.has(key(entry))), ...overrides];
 }
