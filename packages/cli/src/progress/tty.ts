@@ -78,7 +78,8 @@ export class TtyProgress {
   }
 
   private draw(): void {
-    const width = Math.max(20, this.stream.columns ?? 80);
+    // A terminal that does not say its size (0 columns, e.g. a serial console or `script`) gets 80.
+    const width = Math.max(20, this.stream.columns || 80);
     const lines = [chalk.blue(`[+] Building ${((Date.now() - this.startedAt) / 1000).toFixed(1)}s`), ...this.notes.map((n) => ` => ${n}`)];
     for (const view of this.steps.values()) {
       const seconds = view.state === 'running' ? (Date.now() - view.started) / 1000 : (view.seconds ?? 0);
