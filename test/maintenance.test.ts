@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,17 @@ afterAll(() => t?.cleanup());
 
 const hello = join(repoRoot, 'examples/hello');
 const helloDockerfile = () => readFileSync(join(hello, 'Dockerfile'), 'utf8');
+const records = () => readdirSync(join(t.root, 'cache', 'steps')).filter((n) => n.endsWith('.json'));
+/** The files under cache/trails/ (why a step missed), and the step key each starts with. */
+const trails = () => {
+  const dir = join(t.root, 'cache', 'trails');
+  return existsSync(dir) ? readdirSync(dir).map((name) => ({ name, key: readFileSync(join(dir, name), 'utf8').split('\n')[0]! })) : [];
+};
+/** Every trail's key has its record: none is left of a step whose cached result is gone. */
+const expectTrailsOfRecordsOnly = () => {
+  const keys = new Set(records().map((n) => `sha256:${n.slice(0, -'.json'.length)}`));
+  expect(trails().filter((trail) => !keys.has(trail.key))).toEqual([]);
+};
 
 describe('tsbuild check and prune', () => {
   it('prunes what no name needs, keeps named images whole, and check stays clean', async () => {
@@ -23,8 +34,15 @@ describe('tsbuild check and prune', () => {
     await t.registry.images.tag('kept:latest', kept.image.descriptor);
     const dropped = await t.build('FROM busybox\nRUN echo unnamed > /x\n');
     expect((await checkRoot(t.root)).problems).toEqual([]);
+    // A trail in the form of earlier versions (<hash>.json) goes with the first prune.
+    mkdirSync(join(t.root, 'cache', 'trails'), { recursive: true });
+    writeFileSync(join(t.root, 'cache', 'trails', `${'0'.repeat(64)}.json`), '{"parent":""}');
 
     const result = await pruneRoot(t.root, { graceMs: 0 });
+    expect(result.trails).toBe(1);
+    expect(trails().map((trail) => trail.name).filter((name) => !name.endsWith('.trail'))).toEqual([]);
+    expectTrailsOfRecordsOnly();
+    expect(trails()).toHaveLength(4);
     expect(result.blobs).toBeGreaterThan(0);
     expect(await t.registry.store.has(dropped.image.descriptor.digest)).toBe(false);
     const image = await loadImage(t.registry.store, kept.image.descriptor);
@@ -68,12 +86,13 @@ describe('tsbuild check and prune', () => {
   });
 
   it('--keep-storage gives up the oldest records until the blobs fit', async () => {
-    const records = () => readdirSync(join(t.root, 'cache', 'steps')).filter((n) => n.endsWith('.json')).length;
-    const before = records();
+    const before = records().length;
     const usage = await diskUsage(t.root);
     const result = await pruneRoot(t.root, { keepBytes: usage.blobs.bytes - 1, graceMs: 0 });
     expect(result.records).toBeGreaterThan(0);
-    expect(records()).toBe(before - result.records);
+    expect(records().length).toBe(before - result.records);
+    expect(result.trails).toBe(result.records);
+    expectTrailsOfRecordsOnly();
     expect((await diskUsage(t.root)).blobs.bytes).toBeLessThan(usage.blobs.bytes);
     expect((await checkRoot(t.root)).problems).toEqual([]);
     const image = await loadImage(t.registry.store, (await t.registry.images.resolve('kept:latest'))!);
@@ -84,8 +103,11 @@ describe('tsbuild check and prune', () => {
     const result = await pruneRoot(t.root, { all: true, graceMs: 0 });
     expect(result.records).toBeGreaterThan(0);
     expect(result.snapshots).toBeGreaterThan(0);
+    expect(trails()).toEqual([]);
     expect((await checkRoot(t.root)).problems).toEqual([]);
     const rebuilt = await t.build(helloDockerfile(), {}, { contextDir: hello });
     expect(rebuilt.executedSteps).toBe(3);
+    expect(trails()).toHaveLength(3);
+    expectTrailsOfRecordsOnly();
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 
-import { StepCache, type CachedStep } from '@tsbuild/cache';
+import { KeyTrails, StepCache, type CachedStep } from '@tsbuild/cache';
 import { ContentStore, ImageStore, isIndexMediaType, isManifestMediaType, type ImageIndex, type ImageManifest } from '@tsbuild/oci';
 import { mountsUnder } from '@tsbuild/snapshot';
 
@@ -13,7 +13,8 @@ import { isStaleWorkspace } from './workspace.js';
 /**
  * Housekeeping of a tsbuild root: `check` (is everything whole and consistent?), `du` (what does
  * it hold?) and `prune` (remove what nothing needs). The layout: content/ (blobs), images/
- * (names), snapshots/ (unpacked chains), cache/steps (records), cache/mounts, compressed/, work/.
+ * (names), snapshots/ (unpacked chains), cache/steps (records), cache/trails (why a step missed),
+ * cache/mounts, compressed/, work/.
  */
 
 export interface CheckReport {
@@ -92,6 +93,8 @@ export interface PruneResult {
   bytes: number;
   records: number;
   snapshots: number;
+  /** Key trails (why a step missed) of steps whose record is gone. */
+  trails: number;
 }
 
 /** Blobs younger than this are left alone: a running build may have written them and not named them yet. */
@@ -112,7 +115,7 @@ export interface PruneOptions {
 export async function pruneRoot(root: string, options: PruneOptions = {}): Promise<PruneResult> {
   await cleanupInterrupted(root);
   const store = new ContentStore(root);
-  const result: PruneResult = { blobs: 0, bytes: 0, records: 0, snapshots: 0 };
+  const result: PruneResult = { blobs: 0, bytes: 0, records: 0, snapshots: 0, trails: 0 };
   const dropRecord = (key: string) => {
     rmSync(recordFile(root, key), { force: true });
     result.records++;
@@ -139,6 +142,8 @@ export async function pruneRoot(root: string, options: PruneOptions = {}): Promi
     rmSync(path.join(root, 'cache', 'mounts'), { recursive: true, force: true });
     result.snapshots = removeSnapshots(root);
   }
+  const keptKeys = new Set(kept.map((k) => k.key));
+  result.trails = await new KeyTrails(root).prune((key) => keptKeys.has(key));
   return result;
 }
 

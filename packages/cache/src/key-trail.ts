@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 
@@ -58,17 +58,8 @@ export class KeyTrails {
   }
 
   /** The key the step had when its trail was last written. */
-  async lastKey(identity: string): Promise<string | undefined> {
-    const handle = await open(this.file(identity), 'r').catch(() => undefined);
-    if (!handle) return undefined;
-    try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(KEY_LINE_BYTES), 0, KEY_LINE_BYTES, 0);
-      const head = buffer.toString('utf8', 0, bytesRead);
-      const end = head.indexOf('\n');
-      return end > 0 ? head.slice(0, end) : undefined;
-    } finally {
-      await handle.close();
-    }
+  lastKey(identity: string): Promise<string | undefined> {
+    return this.keyLine(this.file(identity));
   }
 
   async get(identity: string): Promise<KeyTrail | undefined> {
@@ -90,8 +81,39 @@ export class KeyTrails {
     await rename(temp, file);
   }
 
+  /**
+   * Removes the trails whose key `keep` rejects (their step's record is gone, so there is no
+   * cached result left to explain a miss against), and files of the older `.json` form.
+   * Returns how many went.
+   */
+  async prune(keep: (key: string) => boolean): Promise<number> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      const stale = name.endsWith('.json') || (name.endsWith('.trail') && !keep((await this.keyLine(file)) ?? ''));
+      if (!stale) continue;
+      await rm(file, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   private file(identity: string): string {
     return path.join(this.dir, `${hashOf(identity)}.trail`);
+  }
+
+  private async keyLine(file: string): Promise<string | undefined> {
+    const handle = await open(file, 'r').catch(() => undefined);
+    if (!handle) return undefined;
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(KEY_LINE_BYTES), 0, KEY_LINE_BYTES, 0);
+      const head = buffer.toString('utf8', 0, bytesRead);
+      const end = head.indexOf('\n');
+      return end > 0 ? head.slice(0, end) : undefined;
+    } finally {
+      await handle.close();
+    }
   }
 }
 
