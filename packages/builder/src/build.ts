@@ -183,7 +183,7 @@ class Build {
     // Nothing local to clean up while compressing, streaming layers up or exporting: an interrupt ends it at once.
     const finalized = finalizeImage(this.store, final, {
       format: o.format ?? 'oci',
-      compression: o.compression ?? GZIP,
+      compression: this.layerCompression(),
       ...(o.streamLayersTo ? { alsoTo: o.streamLayersTo } : {}),
       created: this.timeOf(final),
     });
@@ -393,9 +393,14 @@ class Build {
    * streamLayersTo, uploaded as it is compressed) instead of read back for it at the end.
    */
   private compressWhileWriting(stage: number): CompressOptions | undefined {
-    const compression = this.options.compression ?? GZIP;
+    const compression = this.layerCompression();
     if (compression === false || !this.targetChain.has(stage)) return undefined;
     return { ...compression, ...(this.options.streamLayersTo ? { alsoTo: this.options.streamLayersTo } : {}) };
+  }
+
+  /** How this build's layers go into the image (see BuildOptions.compression). */
+  private layerCompression(): LayerCompression | false {
+    return this.options.compression ?? GZIP;
   }
 
   private async execute(step: Step, root: MountedRoot, sources: MountedRoot[]): Promise<void> {
