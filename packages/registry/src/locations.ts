@@ -26,8 +26,10 @@ export class KnownLocations {
   }
 
   async record(registry: string, repository: string, digests: string[]): Promise<void> {
-    if (digests.length === 0) return;
     const name = `${registry}/${repository}`;
+    // Pushing or pulling the same image again changes nothing: no lock, no write, no fsync.
+    const known = await this.read();
+    if (digests.every((digest) => known[digest]?.[0] === name)) return;
     await withFileLock(`${this.file}.lock`, async () => {
       const all = await this.read();
       for (const digest of digests) {
