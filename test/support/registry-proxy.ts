@@ -19,6 +19,8 @@ export interface RegistryProxy {
   url: string;
   host: string;
   seen: SeenRequest[];
+  /** TCP connections clients opened to the proxy. */
+  connections: number;
   /** Decides per request; default passes everything. Replace at will between steps. */
   decide: (req: IncomingMessage, index: number) => ProxyAction;
   /** Requests that moved blob bytes to the registry (monolithic PUT with a body, or PATCH). */
@@ -33,6 +35,7 @@ export async function startRegistryProxy(target: string): Promise<RegistryProxy>
     url: '',
     host: '',
     seen: [],
+    connections: 0,
     decide: () => 'pass',
     uploads() {
       return this.seen.filter((r) => (r.method === 'PATCH' || r.method === 'PUT') && r.path.includes('/blobs/uploads/') && r.bytes > 0);
@@ -41,6 +44,7 @@ export async function startRegistryProxy(target: string): Promise<RegistryProxy>
   };
   const stalled: ServerResponse[] = [];
   const server: Server = createServer((req, res) => handle(req, res));
+  server.on('connection', () => proxy.connections++);
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const entry: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', bytes: 0 };
     const index = proxy.seen.push(entry) - 1;

@@ -158,7 +158,7 @@ export class RegistrySession {
       if (auth && new URL(url).host === new URL(req.url).host) headers.authorization = auth;
       let response: Dispatcher.ResponseData;
       try {
-        response = await (await undiciRequest())(url, { method: req.method, headers, body: req.body?.(), ...timeouts() });
+        response = await (await undiciRequest())(url, { method: req.method, headers, body: req.body?.(), ...keepAlive(req.method), ...timeouts() });
       } catch (error) {
         if (error instanceof TsbuildError) throw error;
         // No such host is an answer, not a hiccup: retrying it only delays the error (EAI_AGAIN is retried).
@@ -259,6 +259,16 @@ export async function errorDetail(response: RegistryResponse): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/**
+ * undici closes the connection after every HEAD, in case a server sends a body it should not.
+ * Registries do not (Go's clients, skopeo and docker, reuse the connection too), and a push asks
+ * HEAD for every blob: without this, each check costs the next request a new connection (a new
+ * TLS handshake on a remote registry).
+ */
+function keepAlive(method: string): { reset?: boolean } {
+  return method === 'HEAD' ? { reset: false } : {};
 }
 
 /**

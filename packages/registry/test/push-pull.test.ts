@@ -103,6 +103,18 @@ describe('push', () => {
     expect(inspected.Digest).toBe(image.descriptor.digest);
   });
 
+  it('keeps the connection after a HEAD: checking blobs one by one opens no connection per blob', async () => {
+    const { root, image } = await localImage([{ 'a.txt': 'one\n' }, { 'b.txt': 'two\n' }, { 'c.txt': 'three\n' }, { 'd.txt': 'four\n' }]);
+    const client = new RegistryClient({ root, retry: fastRetry, concurrency: 1 });
+    await client.push(image.descriptor, `${proxy.host}/keepalive/app:v1`);
+    proxy.seen.length = 0;
+    proxy.connections = 0;
+    await new RegistryClient({ root, retry: fastRetry, concurrency: 1 }).push(image.descriptor, `${proxy.host}/keepalive/app:v1`);
+    expect(proxy.seen.map((r) => r.method)).toEqual(['HEAD', 'HEAD', 'HEAD', 'HEAD', 'HEAD', 'PUT']);
+    // Back-to-back requests may find the previous one's socket not yet free: at most two.
+    expect(proxy.connections).toBeLessThanOrEqual(2);
+  });
+
   it('uploads a large blob in PATCH chunks', async () => {
     const big = randomBytes(300_000);
     const { root, image } = await localImage([{ 'big.bin': big.toString('latin1') }]);
