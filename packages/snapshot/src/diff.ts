@@ -9,7 +9,7 @@ import type { ContentStore } from '@tsbuild/oci';
 
 import { LayerCompressor, type CompressOptions } from './compress.js';
 import { addEntry, type Header } from './pack-entry.js';
-import { teeTo } from './tee.js';
+import { joinedChunks, teeTo } from './tee.js';
 import { getXattr, readXattrs } from './xattr.js';
 import { deviceMajor, deviceMinor, isOverlayWhiteout, specialFileType } from './special-files.js';
 
@@ -74,7 +74,8 @@ export function diffUpperdir(upperDir: string, options: DiffOptions = {}): Layer
 export async function writeLayer(upperDir: string, store: ContentStore, options: WriteLayerOptions = {}): Promise<WrittenLayer> {
   const { stream, done } = diffUpperdir(upperDir, options);
   const compressor = options.compress ? new LayerCompressor(store, options.compress) : undefined;
-  const [info] = await Promise.all([store.write(compressor ? teeTo(stream, compressor.consume) : stream), done]);
+  const tar = joinedChunks(stream);
+  const [info] = await Promise.all([store.write(compressor ? teeTo(tar, compressor.consume) : tar), done]);
   await compressor?.record(info.digest);
   return { diffId: info.digest, uncompressedSize: info.size };
 }

@@ -3,14 +3,11 @@ export type ChunkConsumer = (chunks: AsyncIterable<Buffer>) => Promise<unknown>;
 
 /** Chunks the consumer may fall behind by before the source waits for it (deflate output: ~1 MiB each). */
 const HIGH_WATER_CHUNKS = 16;
-/**
- * Small chunks (a layer tar of small files comes as 512-byte headers and short bodies) are handed
- * over joined into pieces of at least this size: one hand-over per chunk cost more than the tar.
- */
+/** Small chunks are handed over joined into pieces of at least this size (see joinedChunks). */
 const HAND_OVER_BYTES = 64 * 1024;
 
 /**
- * `source` as it is read, every byte also handed to `consumer` (small chunks joined). The
+ * `source` as it is read, small chunks joined (joinedChunks), every piece also handed to `consumer`. The
  * consumer is a passenger: if it fails or stops reading, it is dropped and the source goes on
  * alone (its promise is awaited, never rejected out of here). An error in the source, or the reader stopping early, ends the
  * consumer's stream with an error. The returned iterable ends only once the consumer has
@@ -22,27 +19,45 @@ export async function* teeTo(source: AsyncIterable<Buffer>, consumer: ChunkConsu
     .catch(() => undefined)
     .finally(() => channel.drop());
   let finished = false;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const handOver = async () => {
-    await channel.put(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes));
-    pending = [];
-    pendingBytes = 0;
-  };
   try {
-    for await (const chunk of source) {
-      pending.push(chunk);
-      pendingBytes += chunk.byteLength;
-      if (pendingBytes >= HAND_OVER_BYTES) await handOver();
-      yield chunk;
+    for await (const piece of joinedChunks(source)) {
+      await channel.put(piece);
+      yield piece;
     }
-    if (pendingBytes > 0) await handOver();
     channel.end();
     finished = true;
     await settled;
   } finally {
     if (!finished) channel.end(new Error('the stream being copied ended early'));
   }
+}
+
+/**
+ * `source` with small chunks joined into pieces of at least `minBytes`; a chunk that large on its
+ * own passes as it is, after what was gathered before it (which may then be shorter). A layer tar of small files comes as 512-byte headers and short bodies:
+ * each hop of an async iteration per chunk (hashing, storing, compressing) cost more than the tar.
+ */
+export async function* joinedChunks(source: AsyncIterable<Buffer>, minBytes = HAND_OVER_BYTES): AsyncIterable<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const takePending = () => {
+    const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    return piece;
+  };
+  for await (const chunk of source) {
+    if (chunk.byteLength >= minBytes) {
+      // A large chunk (a big file's data) is never copied: what came before goes on first.
+      if (pendingBytes > 0) yield takePending();
+      yield chunk;
+      continue;
+    }
+    pending.push(chunk);
+    pendingBytes += chunk.byteLength;
+    if (pendingBytes >= minBytes) yield takePending();
+  }
+  if (pendingBytes > 0) yield takePending();
 }
 
 /** A bounded queue from one writer to one reader that may leave at any time. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { describe, expect, it } from 'vitest';
 
-import { teeTo } from '../src/tee.js';
+import { joinedChunks, teeTo } from '../src/tee.js';
 
 async function* numbered(count: number, onRead?: (index: number) => void): AsyncIterable<Buffer> {
   for (let i = 0; i < count; i++) {
@@ -107,5 +107,25 @@ describe('teeTo', () => {
     for await (const _ of teeTo(numbered(10), consumer)) break;
     await sleep(5);
     expect(String(consumerError)).toContain('ended early');
+  });
+});
+
+describe('joinedChunks', () => {
+  it('joins small chunks into pieces of at least 64 KiB, passes a large chunk as it is, and keeps every byte in order', async () => {
+    const large = Buffer.alloc(200 * 1024, 7);
+    async function* mixed(): AsyncIterable<Buffer> {
+      yield* numbered(10_000);
+      yield large;
+      yield Buffer.from('tail');
+    }
+    const pieces: Buffer[] = [];
+    for await (const piece of joinedChunks(mixed())) pieces.push(piece);
+    expect(Buffer.concat(pieces).equals(Buffer.concat([Buffer.from(expected(10_000)), large, Buffer.from('tail')]))).toBe(true);
+    // The small chunks gathered before the large one go on first (shorter); the large one is not copied.
+    const at = pieces.indexOf(large);
+    expect(at).toBe(pieces.length - 2);
+    expect(pieces.slice(0, at - 1).every((piece) => piece.byteLength >= 64 * 1024)).toBe(true);
+    expect(pieces[at - 1]!.byteLength).toBeLessThan(64 * 1024);
+    expect(pieces.at(-1)?.toString()).toBe('tail');
   });
 });
