@@ -7,11 +7,12 @@ const HIGH_WATER_CHUNKS = 16;
 const HAND_OVER_BYTES = 64 * 1024;
 
 /**
- * `source` as it is read, small chunks joined (joinedChunks), every piece also handed to `consumer`. The
- * consumer is a passenger: if it fails or stops reading, it is dropped and the source goes on
- * alone (its promise is awaited, never rejected out of here). An error in the source, or the reader stopping early, ends the
- * consumer's stream with an error. The returned iterable ends only once the consumer has
- * settled, so whatever it recorded is in place when the reader sees the end.
+ * `source` as it is read, small chunks joined (joinedChunks), every piece also handed to
+ * `consumer`. The consumer is a passenger: if it fails or stops reading, it is dropped and the
+ * source goes on alone (its promise is awaited, never rejected out of here). An error in the
+ * source, or the reader stopping early, ends the consumer's stream with an error. The returned
+ * iterable ends only once the consumer has settled, so whatever it recorded is in place when the
+ * reader sees the end.
  */
 export async function* teeTo(source: AsyncIterable<Buffer>, consumer: ChunkConsumer): AsyncIterable<Buffer> {
   const channel = new Channel();
@@ -34,8 +35,9 @@ export async function* teeTo(source: AsyncIterable<Buffer>, consumer: ChunkConsu
 
 /**
  * `source` with small chunks joined into pieces of at least `minBytes`; a chunk that large on its
- * own passes as it is, after what was gathered before it (which may then be shorter). A layer tar of small files comes as 512-byte headers and short bodies:
- * each hop of an async iteration per chunk (hashing, storing, compressing) cost more than the tar.
+ * own passes as it is, after what was gathered before it (which may then be shorter). A layer tar
+ * of small files comes as 512-byte headers and short bodies: each hop of an async iteration per
+ * chunk (hashing, storing, compressing) cost more than the tar.
  */
 export async function* joinedChunks(source: AsyncIterable<Buffer>, minBytes = HAND_OVER_BYTES): AsyncIterable<Buffer> {
   let pending: Buffer[] = [];
