@@ -13,7 +13,7 @@ export interface SeenRequest {
  * response body, drop the connection (after part of the request body for uploads), or send
  * the whole body under a Content-Length that overstates or understates it.
  */
-export type ProxyAction = 'pass' | 'corrupt' | 'truncate' | 'drop' | 'stall' | 'overstate' | 'understate' | { status: number; headers?: Record<string, string> };
+export type ProxyAction = 'pass' | 'corrupt' | 'truncate' | 'drop' | 'stall' | 'overstate' | 'understate' | { status: number; headers?: Record<string, string>; code?: string };
 
 export interface RegistryProxy {
   url: string;
@@ -52,7 +52,7 @@ export async function startRegistryProxy(target: string): Promise<RegistryProxy>
     if (typeof action === 'object') {
       req.resume();
       res.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
-      res.end(JSON.stringify({ errors: [{ code: 'INJECTED', message: `injected ${action.status}` }] }));
+      res.end(JSON.stringify({ errors: [{ code: action.code ?? 'INJECTED', message: `injected ${action.status}` }] }));
       return;
     }
     if (action === 'stall') {

@@ -24,7 +24,7 @@ import {
 } from '@tsbuild/oci';
 import pLimit from 'p-limit';
 
-import { DEFAULT_RETRY, errorDetail, headerValue, registryError, RegistrySession, withRetries, type RegistryResponse, type RetryPolicy } from './client.js';
+import { DEFAULT_RETRY, errorDetail, headerValue, registryError, RegistrySession, TransientError, withRetries, type RegistryResponse, type RetryPolicy } from './client.js';
 import { emptyHostsConfig, endpointsFor, type RegistryHostsConfig } from './config.js';
 import type { CredentialsProvider } from './credentials.js';
 import { KnownLocations } from './locations.js';
@@ -258,16 +258,25 @@ export class RegistryClient {
   private async putManifest(endpoint: Endpoint, reference: Reference, descriptor: Descriptor, bytes: Buffer): Promise<void> {
     const tagOrDigest = reference.tag ?? descriptor.digest;
     const label = `${endpoint.label}/${reference.repository}:${tagOrDigest}`;
-    const response = await endpoint.session.send({
-      method: 'PUT',
-      url: `${endpoint.base}/v2/${reference.repository}/manifests/${tagOrDigest}`,
-      headers: { 'content-type': descriptor.mediaType },
-      body: () => bytes,
-      what: label,
-      repository: reference.repository,
-      actions: 'pull,push',
+    const response = await withRetries(this.retry(), label, endpoint.label, async () => {
+      const sent = await endpoint.session.send({
+        method: 'PUT',
+        url: `${endpoint.base}/v2/${reference.repository}/manifests/${tagOrDigest}`,
+        headers: { 'content-type': descriptor.mediaType },
+        body: () => bytes,
+        what: label,
+        repository: reference.repository,
+        actions: 'pull,push',
+        noRetry: true,
+      });
+      if (sent.status === 201 || sent.status === 200) return sent;
+      const detail = await errorDetail(sent);
+      // While another push commits one of the manifest's blobs to the same repository, the
+      // distribution registry may read that blob's link half-written and refuse the manifest
+      // (DIGEST_INVALID, or BLOB_UNKNOWN): a race on its side, gone a moment later.
+      if (sent.status === 400 && /^(DIGEST_INVALID|MANIFEST_BLOB_UNKNOWN|BLOB_UNKNOWN)\b/.test(detail)) throw new TransientError(`HTTP 400: ${detail}`);
+      throw registryError(endpoint.label, label, sent.status, detail);
     });
-    if (response.status !== 201 && response.status !== 200) throw registryError(endpoint.label, label, response.status, await errorDetail(response));
     await response.body.dump();
     const returned = headerValue(response.headers['docker-content-digest']);
     if (returned !== undefined && returned !== descriptor.digest) {

@@ -115,6 +115,28 @@ describe('push', () => {
     expect(proxy.connections).toBeLessThanOrEqual(2);
   });
 
+  it('puts the manifest again when the registry refuses it for a blob it is still committing, and not for a bad manifest', async () => {
+    const { root, image } = await localImage([{ 'race.txt': 'race\n' }]);
+    const client = new RegistryClient({ root, retry: fastRetry });
+    // Another push committing the same blob: distribution reads its link half-written once.
+    let refused = 0;
+    proxy.seen.length = 0;
+    proxy.decide = (req) => (req.method === 'PUT' && req.url?.includes('/manifests/') && refused++ === 0 ? { status: 400, code: 'DIGEST_INVALID' } : 'pass');
+    try {
+      await client.push(image.descriptor, `${proxy.host}/race/app:v1`);
+      expect(proxy.seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'))).toHaveLength(2);
+      proxy.seen.length = 0;
+      proxy.decide = (req) => (req.method === 'PUT' && req.url?.includes('/manifests/') ? { status: 400, code: 'MANIFEST_INVALID' } : 'pass');
+      const error = await client.push(image.descriptor, `${proxy.host}/race/app:v2`).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'REGISTRY_ERROR', message: `${proxy.host}/race/app:v2: registry ${proxy.host} answered HTTP 400: MANIFEST_INVALID injected 400` });
+      expect(proxy.seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'))).toHaveLength(1);
+    } finally {
+      proxy.decide = () => 'pass';
+    }
+    const inspected = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/race/app:v1`])) as { Digest: string };
+    expect(inspected.Digest).toBe(image.descriptor.digest);
+  });
+
   it('uploads a large blob in PATCH chunks', async () => {
     const big = randomBytes(300_000);
     const { root, image } = await localImage([{ 'big.bin': big.toString('latin1') }]);
