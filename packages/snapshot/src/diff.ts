@@ -74,8 +74,9 @@ export function diffUpperdir(upperDir: string, options: DiffOptions = {}): Layer
 export async function writeLayer(upperDir: string, store: ContentStore, options: WriteLayerOptions = {}): Promise<WrittenLayer> {
   const { stream, done } = diffUpperdir(upperDir, options);
   const compressor = options.compress ? new LayerCompressor(store, options.compress) : undefined;
-  const tar = joinedChunks(stream);
-  const [info] = await Promise.all([store.write(compressor ? teeTo(tar, compressor.consume) : tar), done]);
+  // teeTo joins small chunks itself; without a compressor, joinedChunks does it alone.
+  const tar = compressor ? teeTo(stream, compressor.consume) : joinedChunks(stream);
+  const [info] = await Promise.all([store.write(tar), done]);
   await compressor?.record(info.digest);
   return { diffId: info.digest, uncompressedSize: info.size };
 }
